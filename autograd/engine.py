@@ -1,0 +1,187 @@
+"""The one reverse-mode core that drives every kind of node (``Value`` and ``Tensor`` alike).
+
+A node is anything that follows the small ``Node`` protocol below: it knows its parents
+(``_prev``), can turn the gradient of its output into gradients for its parents (``_vjp``,
+the vector-Jacobian product: ``dL/dparent = dL/dout * dout/dparent``), and knows where a finished
+gradient goes (``_accumulate``). The core does the rest: an iterative topological order, the chain
+rule over every path (gradients of shared parents add up), higher-order graphs, anomaly checks
+and the functional ``grad``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .grad_mode import STATE, set_grad_enabled
+
+
+class Node:
+    """The protocol of a graph node. Subclasses define ``__slots__`` with ``_prev``.
+
+    ``_prev``: the parents this node was computed from (empty for leaves and constants).
+    ``_vjp(grad, create_graph)``: one gradient per parent (``None`` where a parent needs none);
+    with ``create_graph`` the gradients are nodes themselves, so they can be differentiated again.
+    ``_accumulate(grad)``: called with this node's total gradient of one backward pass.
+    ``_release()``: frees what the backward of this node saved, once it has run.
+    ``_seed(gradient)``: the starting gradient of a backward from this node (``None``: ones).
+    ``_wrap_grad(grad, create_graph)``: a raw gradient as users see it (what ``grad`` returns).
+    Nodes hash by identity: a subclass that defines ``__eq__`` must keep ``__hash__ = Node.__hash__``.
+    """
+
+    __slots__ = ()
+    _prev: tuple[Node, ...]
+
+    def _vjp(self, grad: Any, create_graph: bool) -> Sequence[Any]:
+        raise NotImplementedError
+
+    def _accumulate(self, grad: Any) -> None:
+        raise NotImplementedError
+
+    def _release(self) -> None:
+        """Nothing is saved by default."""
+
+    def _seed(self, gradient: Any) -> Any:
+        raise NotImplementedError
+
+    def _wrap_grad(self, grad: Any, create_graph: bool) -> Any:
+        raise NotImplementedError
+
+    __hash__ = object.__hash__
+
+
+def topological_order(roots: Iterable[Node]) -> list[Node]:
+    """Every node reachable from ``roots``, each after all of its parents.
+
+    Iterative depth-first search with an explicit stack of parent iterators, so graph depth is
+    limited by memory only (micrograd's recursive sort fails near 500 links).
+    """
+    order: list[Node] = []
+    seen: set[Node] = set()
+    for root in roots:
+        if root in seen:
+            continue
+        seen.add(root)
+        stack = [(root, iter(root._prev))]
+        while stack:
+            node, parents = stack[-1]
+            for parent in parents:
+                if parent not in seen:
+                    seen.add(parent)
+                    if parent._prev:
+                        stack.append((parent, iter(parent._prev)))
+                        break
+                    order.append(parent)
+            else:
+                stack.pop()
+                order.append(node)
+    return order
+
+
+def _check_finite(node: Node, grads: Sequence[Any]) -> None:
+    """Anomaly mode: a gradient that holds nan or inf names the op whose backward produced it."""
+    for position, grad in enumerate(grads):
+        raw = getattr(grad, "data", grad)
+        if grad is not None and not np.all(np.isfinite(raw)):
+            raise FloatingPointError(
+                f"backward of op {getattr(node, '_op', '?')!r} produced a non-finite gradient "
+                f"{raw!r} for its input {position}"
+            )
+
+
+def run_backward(
+    roots: Sequence[Node],
+    seeds: Sequence[Any],
+    *,
+    retain_graph: bool = False,
+    create_graph: bool = False,
+    inputs: Sequence[Node] | None = None,
+) -> list[Any] | None:
+    """Backpropagate ``seeds`` (dL/droot) from ``roots`` through the graph.
+
+    Without ``inputs`` every reached node's total gradient goes to its ``_accumulate`` (which adds
+    it into ``.grad``: gradients accumulate across calls, as in micrograd and PyTorch). With
+    ``inputs`` nothing is accumulated and the total gradients of those nodes are returned
+    (``None`` for an input the roots do not depend on). Gradients of one pass never mix with
+    gradients left over from an earlier one.
+    """
+    pending: dict[Node, Any] = {}
+    for root, seed in zip(roots, seeds):
+        pending[root] = pending[root] + seed if root in pending else seed
+    wanted: dict[Node, Any] | None = None if inputs is None else dict.fromkeys(inputs)
+    anomaly = STATE.anomaly
+    take, get = pending.pop, pending.get
+    with set_grad_enabled(create_graph) if create_graph else _NO_GRAD:
+        for node in reversed(topological_order(roots)):
+            grad = take(node, None)
+            if grad is None:
+                continue
+            if wanted is None:
+                node._accumulate(grad)
+            elif node in wanted:
+                wanted[node] = grad
+            parents = node._prev
+            if not parents:
+                continue
+            grads = node._vjp(grad, create_graph)
+            if not retain_graph:
+                node._release()
+            if anomaly:
+                _check_finite(node, grads)
+            for parent, parent_grad in zip(parents, grads):
+                if parent_grad is not None:
+                    old = get(parent)
+                    pending[parent] = parent_grad if old is None else old + parent_grad
+    return None if wanted is None else list(wanted.values())
+
+
+_NO_GRAD = set_grad_enabled(False)
+
+
+def grad(
+    outputs: Node | Sequence[Node],
+    inputs: Node | Sequence[Node],
+    grad_outputs: Any | Sequence[Any] | None = None,
+    *,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = True,
+) -> tuple[Any, ...]:
+    """Gradients of ``outputs`` with respect to ``inputs``, returned (not stored in ``.grad``).
+
+    As ``torch.autograd.grad``: ``grad_outputs`` defaults to ones for scalar outputs; with
+    ``create_graph=True`` the results are nodes, so derivatives of derivatives can be taken.
+    An input the outputs do not depend on gets ``None`` (or raises with ``allow_unused=False``).
+    """
+    outs = [outputs] if isinstance(outputs, Node) else list(outputs)
+    ins = [inputs] if isinstance(inputs, Node) else list(inputs)
+    if grad_outputs is None or (isinstance(grad_outputs, Node) or not isinstance(grad_outputs, Sequence)):
+        given = [grad_outputs] * len(outs) if grad_outputs is None or len(outs) == 1 else None
+        if given is None:
+            raise ValueError("grad_outputs must be a sequence with one gradient per output")
+    else:
+        given = list(grad_outputs)
+    if len(given) != len(outs):
+        raise ValueError(f"grad: got {len(outs)} outputs but {len(given)} grad_outputs")
+    seeds = [out._seed(g) for out, g in zip(outs, given)]  # type: ignore[attr-defined]
+    keep = create_graph if retain_graph is None else retain_graph
+    result = run_backward(outs, seeds, retain_graph=keep, create_graph=create_graph, inputs=ins)
+    assert result is not None
+    if not allow_unused:
+        for position, value in enumerate(result):
+            if value is None:
+                raise RuntimeError(f"grad: input {position} is not used by the outputs (allow_unused=False)")
+    return tuple(None if g is None else ins[i]._wrap_grad(g, create_graph) for i, g in enumerate(result))  # type: ignore[attr-defined]
+
+
+def backward(
+    node: Node, gradient: Any = None, *, retain_graph: bool = False, create_graph: bool = False
+) -> None:
+    """Backpropagate from one node, adding the gradients into ``.grad`` (see ``run_backward``)."""
+    seed = node._seed(gradient)  # type: ignore[attr-defined]
+    run_backward([node], [seed], retain_graph=retain_graph or create_graph, create_graph=create_graph)
+
+
+__all__ = ["Node", "backward", "grad", "run_backward", "topological_order"]

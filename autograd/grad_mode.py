@@ -1,0 +1,99 @@
+"""Grad mode and anomaly mode: thread-local switches every op consults when it builds a node.
+
+``no_grad`` stops ops from recording parents (the result is a constant), ``detect_anomaly``
+makes the first op that produces nan or inf raise. Both work as context managers and decorators,
+as in PyTorch, and each thread has its own setting.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _State(threading.local):
+    """Per-thread flags; a new thread starts with grad enabled and anomaly detection off."""
+
+    grad_enabled: bool = True
+    anomaly: bool = False
+
+
+STATE = _State()
+
+
+def is_grad_enabled() -> bool:
+    """True when ops record the graph (the default)."""
+    return STATE.grad_enabled
+
+
+def is_anomaly_enabled() -> bool:
+    """True inside ``detect_anomaly()``."""
+    return STATE.anomaly
+
+
+class _Switch:
+    """Sets one flag of this thread's state on entry and restores the old value on exit."""
+
+    attribute: str = ""
+
+    def __init__(self, value: bool) -> None:
+        self.value = value
+        self.saved: list[bool] = []
+
+    def __enter__(self) -> None:
+        self.saved.append(getattr(STATE, self.attribute))
+        setattr(STATE, self.attribute, self.value)
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        setattr(STATE, self.attribute, self.saved.pop())
+
+    def __call__(self, function: F) -> F:
+        """Use as a decorator: the whole call runs with the flag set."""
+
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            switch = object.__new__(type(self))  # a fresh switch per call: safe across threads
+            _Switch.__init__(switch, self.value)
+            with switch:
+                return function(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+class _GradSwitch(_Switch):
+    attribute = "grad_enabled"
+
+
+class set_grad_enabled(_GradSwitch):  # noqa: N801 - PyTorch's name
+    """Turns graph recording on or off: ``with set_grad_enabled(False): ...``."""
+
+
+class no_grad(_GradSwitch):  # noqa: N801 - PyTorch's name
+    """Ops inside build no graph: use for inference and for updating parameters in place."""
+
+    def __init__(self) -> None:
+        super().__init__(False)
+
+
+class enable_grad(_GradSwitch):  # noqa: N801 - PyTorch's name
+    """Re-enables recording inside a ``no_grad`` block."""
+
+    def __init__(self) -> None:
+        super().__init__(True)
+
+
+class detect_anomaly(_Switch):  # noqa: N801 - PyTorch's name
+    """Inside it, the first op (forward or backward) whose result holds nan or inf raises a
+    FloatingPointError naming the op and its inputs. Slower: use it to debug."""
+
+    attribute = "anomaly"
+
+    def __init__(self, enabled: bool = True) -> None:
+        super().__init__(enabled)

@@ -1,0 +1,121 @@
+"""micrograd 0.1.0 vs tracegrad on micrograd's own demo, side by side in one process.
+
+MLP(2, [16, 16, 1]) on 100 seeded two-moons points, max-margin loss plus L2 written with
+Python's ``sum`` as in micrograd's notebook, SGD with its learning-rate schedule. Both engines
+start from the same weights; steps alternate (A B A B ...) and the median of per-step ratios is
+reported, with the largest loss difference, bytes per node and the 10^6-link chain.
+
+Run: ``.venv/bin/python benchmarks/micrograd_demo.py [--steps N]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import statistics
+import time
+import tracemalloc
+
+import micrograd.engine as mg_engine
+import micrograd.nn as mg_nn
+import numpy as np
+
+import nn as tg_nn
+from autograd import Value
+
+
+def two_moons(n: int = 100, noise: float = 0.1, seed: int = 1) -> tuple[list[list[float]], list[int]]:
+    """Two interleaving half circles, labels -1 and +1, as micrograd's demo uses."""
+    rng = np.random.default_rng(seed)
+    half = n // 2
+    t_out = np.linspace(0, np.pi, half)
+    t_in = np.linspace(0, np.pi, n - half)
+    xs = np.concatenate([np.cos(t_out), 1 - np.cos(t_in)])
+    ys = np.concatenate([np.sin(t_out), 1 - np.sin(t_in) - 0.5])
+    X = np.stack([xs, ys], axis=1) + rng.normal(scale=noise, size=(n, 2))
+    y = np.concatenate([-np.ones(half), np.ones(n - half)])
+    return X.tolist(), [int(v) for v in y]
+
+
+def step(model, value_cls, X, y, k: int) -> float:
+    """One training step exactly as micrograd's notebook writes it; returns the loss."""
+    inputs = [list(map(value_cls, row)) for row in X]
+    scores = list(map(model, inputs))
+    losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    reg_loss = 1e-4 * sum(p * p for p in model.parameters())
+    total = data_loss + reg_loss
+    model.zero_grad()
+    total.backward()
+    lr = 1.0 - 0.9 * k / 100
+    for p in model.parameters():
+        p.data -= lr * p.grad
+    return total.data
+
+
+def bytes_per_node(value_cls, links: int = 100_000) -> float:
+    """tracemalloc bytes per node of a live ``x = x * 1.0001 + 0.0001`` chain (4 nodes a link)."""
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    x = value_cls(1.0)
+    for _ in range(links):
+        x = x * 1.0001 + 0.0001
+    used = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    del x
+    return used / (4 * links)
+
+
+def chain(links: int) -> tuple[float, float]:
+    """Build and backward times (s) of tracegrad's ``links``-link chain."""
+    t0 = time.perf_counter()
+    x0 = Value(1.0)
+    x = x0
+    for _ in range(links):
+        x = x * 1.0001 + 0.0001
+    t1 = time.perf_counter()
+    x.backward()
+    t2 = time.perf_counter()
+    return t1 - t0, t2 - t1
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--chain", type=int, default=1_000_000)
+    args = parser.parse_args()
+
+    X, y = two_moons()
+    random.seed(1337)
+    mg_model = mg_nn.MLP(2, [16, 16, 1])
+    tg_model = tg_nn.MLP(2, [16, 16, 1])
+    for p, q in zip(mg_model.parameters(), tg_model.parameters(), strict=True):
+        q.data = float(p.data)
+
+    ratios, diffs, t_mg, t_tg = [], [], [], []
+    for k in range(args.steps):
+        t0 = time.perf_counter()
+        loss_mg = step(mg_model, mg_engine.Value, X, y, k)
+        t1 = time.perf_counter()
+        loss_tg = step(tg_model, Value, X, y, k)
+        t2 = time.perf_counter()
+        t_mg.append(t1 - t0)
+        t_tg.append(t2 - t1)
+        ratios.append((t1 - t0) / (t2 - t1))
+        diffs.append(abs(loss_mg - loss_tg))
+    print(f"micrograd demo, {args.steps} steps, alternating engines")
+    print(f"  micrograd step  median {statistics.median(t_mg) * 1e3:9.1f} ms")
+    print(f"  tracegrad step  median {statistics.median(t_tg) * 1e3:9.1f} ms")
+    print(f"  speed-up        median {statistics.median(ratios):9.1f}x (min {min(ratios):.1f}x)")
+    print(f"  max |loss difference| over the steps: {max(diffs):.2e} (final loss {loss_tg:.6f})")
+    mg_bytes = bytes_per_node(mg_engine.Value)
+    tg_bytes = bytes_per_node(Value)
+    print(f"  bytes per node: micrograd {mg_bytes:.0f}, tracegrad {tg_bytes:.0f} ({mg_bytes / tg_bytes:.1f}x less)")
+    build, back = chain(args.chain)
+    print(f"  {args.chain:,}-link chain: build {build:.2f} s, backward {back:.2f} s")
+
+
+if __name__ == "__main__":
+    main()

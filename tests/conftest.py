@@ -1,0 +1,14 @@
+"""Hypothesis profiles: ``ci`` (default under ``make test``) is fixed and derandomized, ``dev`` is the
+local default, ``soak`` runs many examples (``make soak``). Select with ``HYPOTHESIS_PROFILE``."""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+_COMMON = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large]}
+settings.register_profile("ci", max_examples=25, derandomize=True, print_blob=True, **_COMMON)
+settings.register_profile("dev", max_examples=50, **_COMMON)
+settings.register_profile("soak", max_examples=2000, **_COMMON)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))

@@ -108,7 +108,7 @@ def run_backward(
     gradients left over from an earlier one.
     """
     pending: dict[Node, Any] = {}
-    for root, seed in zip(roots, seeds):
+    for root, seed in zip(roots, seeds, strict=True):
         pending[root] = pending[root] + seed if root in pending else seed
     wanted: dict[Node, Any] | None = None if inputs is None else dict.fromkeys(inputs)
     anomaly = STATE.anomaly
@@ -130,7 +130,7 @@ def run_backward(
                 node._release()
             if anomaly:
                 _check_finite(node, grads)
-            for parent, parent_grad in zip(parents, grads):
+            for parent, parent_grad in zip(parents, grads, strict=True):
                 if parent_grad is not None:
                     old = get(parent)
                     pending[parent] = parent_grad if old is None else old + parent_grad
@@ -165,7 +165,7 @@ def grad(
         given = list(grad_outputs)
     if len(given) != len(outs):
         raise ValueError(f"grad: got {len(outs)} outputs but {len(given)} grad_outputs")
-    seeds = [out._seed(g) for out, g in zip(outs, given)]  # type: ignore[attr-defined]
+    seeds = [out._seed(g) for out, g in zip(outs, given, strict=True)]  # type: ignore[attr-defined]
     keep = create_graph if retain_graph is None else retain_graph
     result = run_backward(outs, seeds, retain_graph=keep, create_graph=create_graph, inputs=ins)
     assert result is not None

@@ -1,9 +1,9 @@
 """``Value``: micrograd's scalar, rebuilt on the shared core to be fast, lean and correct.
 
-Each op is two short pieces side by side: the forward (a float and the parents it came from)
-and its local derivatives ``d out / d input`` registered with ``@derivative``. A derivative
-rule is written once and runs on floats for a plain backward and on ``Value``s under
-``create_graph=True``, so the same line gives first, second and third derivatives.
+Each op is one short method whose ``@op`` line states its backward: the vector-Jacobian product
+``vjp(ctx, out, grad, *inputs) -> (grad * d out / d input, ...)``. A rule is written once and runs
+on floats for a plain backward and on ``Value``s under ``create_graph=True``, so the same line
+gives first, second and third derivatives.
 
 A node keeps only its data, grad, label, parents, op name and one optional constant: no
 closures, so no reference cycles, and a dropped graph is freed by reference counting alone.
@@ -13,31 +13,45 @@ from __future__ import annotations
 
 import math
 import numbers
-from itertools import repeat
+from collections.abc import Callable, Iterable, Sequence
 from operator import attrgetter
 from operator import mul as _mul
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Union
+from typing import Any, TypeAlias, TypeVar
 
 from .engine import Node, backward
 from .grad_mode import STATE
 
-Number = Union[int, float]
-Operand = Union["Value", int, float]
-Rule = Callable[..., Sequence[Any]]
+Number: TypeAlias = "int | float"
+Operand: TypeAlias = "Value | int | float"
+Vjp = Callable[..., Sequence[Any]]
+Method = TypeVar("Method", bound=Callable[..., Any])
 
 _INF = math.inf
-RULES: dict[str, Rule] = {}
+VJPS: dict[str, Vjp] = {}
 
 
-def derivative(op: str) -> Callable[[Rule], Rule]:
-    """Registers ``rule(ctx, out, *inputs) -> (d out/d input, ...)`` as the derivative of ``op``."""
+def op(name: str, vjp: Vjp) -> Callable[[Method], Method]:
+    """Registers ``vjp`` as the backward of the op ``name``; the method itself is left as is."""
 
-    def register(rule: Rule) -> Rule:
-        RULES[op] = rule
-        return rule
+    def register(method: Method) -> Method:
+        VJPS[name] = vjp
+        return method
 
     return register
+
+
+def _pow_vjp(ctx: Any, out: Any, grad: Any, x: Any, y: Any = None) -> tuple[Any, ...]:
+    """x**c: c * x**(c-1); for x**y also d/dy = x**y * log(x), 0 where x == 0 <= y (as PyTorch)."""
+    exponent = ctx if y is None else y
+    dx = grad * exponent * _pow(x, exponent - 1) if _data(exponent) != 0 else 0.0
+    if y is None:
+        return (dx,)
+    return (dx, 0.0 if _data(x) == 0 and _data(y) >= 0 else grad * out * _log(x))
+
+
+def _dot_vjp(n: int, out: Any, grad: Any, *args: Any) -> list[Any]:
+    """d(w.x + b)/dw_i = x_i, d/dx_i = w_i, d/db = 1."""
+    return [x * grad for x in args[n : 2 * n]] + [w * grad for w in args[:n]] + [grad] * (len(args) - 2 * n)
 
 
 class Value(Node):
@@ -61,13 +75,10 @@ class Value(Node):
         return f"Value(data={self.data}, grad={self.grad})"
 
     # ----- the node protocol of the core ---------------------------------------------------
-    def _vjp(self, grad: Any, create_graph: bool) -> list[Any]:
-        prev = self._prev
+    def _vjp(self, grad: Any, create_graph: bool) -> Sequence[Any]:
         if create_graph:
-            local = RULES[self._op](self._ctx, self, *prev)
-        else:
-            local = RULES[self._op](self._ctx, self.data, *map(_get_data, prev))
-        return list(map(_mul, local, repeat(grad)))
+            return VJPS[self._op](self._ctx, self, grad, *self._prev)
+        return VJPS[self._op](self._ctx, self.data, grad, *map(_get_data, self._prev))
 
     def _accumulate(self, grad: Any) -> None:
         self.grad += grad
@@ -107,30 +118,35 @@ class Value(Node):
         return self.data
 
     # ----- arithmetic -----------------------------------------------------------------------
+    @op("+", lambda ctx, out, grad, a, b: (grad, grad))
     def __add__(self, other: Operand) -> Value:
         other = _lift(other)
         if other is NotImplemented:
             return NotImplemented
         return _result(self.data + other.data, "+", (self, other))
 
+    @op("*", lambda ctx, out, grad, a, b: (grad * b, grad * a))
     def __mul__(self, other: Operand) -> Value:
         other = _lift(other)
         if other is NotImplemented:
             return NotImplemented
         return _result(self.data * other.data, "*", (self, other))
 
+    @op("-", lambda ctx, out, grad, a, b: (grad, -grad))
     def __sub__(self, other: Operand) -> Value:
         other = _lift(other)
         if other is NotImplemented:
             return NotImplemented
         return _result(self.data - other.data, "-", (self, other))
 
+    @op("/", lambda ctx, out, grad, a, b: (_div(grad, b), _div(-grad * out, b)))
     def __truediv__(self, other: Operand) -> Value:
         other = _lift(other)
         if other is NotImplemented:
             return NotImplemented
         return _result(_div(self.data, other.data), "/", (self, other))
 
+    @op("**", _pow_vjp)
     def __pow__(self, other: Operand) -> Value:
         if isinstance(other, Value):
             return _result(_pow(self.data, other.data), "**", (self, other))
@@ -158,50 +174,61 @@ class Value(Node):
         other = _lift(other)
         return NotImplemented if other is NotImplemented else other**self
 
+    @op("neg", lambda ctx, out, grad, x: (-grad,))
     def __neg__(self) -> Value:
         return _result(-self.data, "neg", (self,))
 
+    @op("abs", lambda ctx, out, grad, x: (grad if x > 0 else -grad if x < 0 else 0.0,))
     def __abs__(self) -> Value:
         return _result(abs(self.data), "abs", (self,))
 
     # ----- activations and elementary functions ---------------------------------------------
+    @op("ReLU", lambda ctx, out, grad, x: (grad if x > 0 else 0.0,))
     def relu(self) -> Value:
         """max(0, x); its derivative at 0 is 0, as in PyTorch."""
         return _result(self.data if self.data > 0 else 0.0, "ReLU", (self,))
 
+    @op("leaky_relu", lambda alpha, out, grad, x: (grad if x > 0 else grad * alpha,))
     def leaky_relu(self, alpha: float = 0.01) -> Value:
         """x for x > 0, alpha * x otherwise: negative inputs keep a small gradient."""
         return _result(self.data if self.data > 0 else alpha * self.data, "leaky_relu", (self,), alpha)
 
+    @op("elu", lambda alpha, out, grad, x: (grad if x > 0 else grad * (out + alpha),))
     def elu(self, alpha: float = 1.0) -> Value:
         """x for x > 0, alpha * (e^x - 1) otherwise: smooth, and its mean output is near zero."""
         x = self.data
         return _result(x if x > 0 else alpha * math.expm1(x), "elu", (self,), alpha)
 
+    @op("tanh", lambda ctx, out, grad, x: (grad * (1 - out * out),))
     def tanh(self) -> Value:
         """(e^2x - 1) / (e^2x + 1)."""
         return _result(math.tanh(self.data), "tanh", (self,))
 
+    @op("sigmoid", lambda ctx, out, grad, x: (grad * out * (1 - out),))
     def sigmoid(self) -> Value:
         """1 / (1 + e^-x), computed without overflow for any x."""
         return _result(_sigmoid(self.data), "sigmoid", (self,))
 
+    @op("exp", lambda ctx, out, grad, x: (grad * out,))
     def exp(self) -> Value:
         """e^x (inf past about 709, as in floating point)."""
         return _result(_exp(self.data), "exp", (self,))
 
+    @op("log", lambda ctx, out, grad, x: (_div(grad, x),))
     def log(self) -> Value:
         """Natural log: log(0) = -inf and log(x < 0) = nan, as in PyTorch."""
         return _result(_log(self.data), "log", (self,))
 
     # ----- fused n-ary nodes ----------------------------------------------------------------
     @staticmethod
+    @op("sum", lambda ctx, out, grad, *terms: (grad,) * len(terms))
     def sum(values: Iterable[Operand], start: Operand = 0.0) -> Value:
         """``start + v1 + v2 + ...`` as one node instead of a chain of additions."""
         parents = (_lift_or_raise(start, "sum"), *(_lift_or_raise(v, "sum") for v in values))
         return _result(math.fsum(p.data for p in parents), "sum", parents)
 
     @staticmethod
+    @op("dot", _dot_vjp)
     def dot(weights: Sequence[Operand], inputs: Sequence[Operand], bias: Operand | None = None) -> Value:
         """``w . x + b`` as one node: what a neuron computes before its activation."""
         if len(weights) != len(inputs):
@@ -211,7 +238,8 @@ class Value(Node):
             parents = (*weights, *inputs)
         except AttributeError:
             parents = tuple(_lift_or_raise(v, "dot") for v in (*weights, *inputs))
-            total = sum(map(_mul, map(_get_data, parents[: len(weights)]), map(_get_data, parents[len(weights) :])), 0.0)
+            data = [p.data for p in parents]
+            total = sum(map(_mul, data[: len(weights)], data[len(weights) :]), 0.0)
         if bias is not None:
             b = _lift_or_raise(bias, "dot")
             total += b.data
@@ -316,91 +344,4 @@ def _sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
-# ----- derivative rules: (ctx, out, *inputs) -> d out / d input, for floats and Values alike ----
-@derivative("+")
-def _d_add(ctx: Any, out: Any, a: Any, b: Any) -> tuple[Any, ...]:
-    return (1.0, 1.0)
-
-
-@derivative("-")
-def _d_sub(ctx: Any, out: Any, a: Any, b: Any) -> tuple[Any, ...]:
-    return (1.0, -1.0)
-
-
-@derivative("*")
-def _d_mul(ctx: Any, out: Any, a: Any, b: Any) -> tuple[Any, ...]:
-    return (b, a)
-
-
-@derivative("/")
-def _d_div(ctx: Any, out: Any, a: Any, b: Any) -> tuple[Any, ...]:
-    return (_div(1.0, b), _div(-out, b))
-
-
-@derivative("**")
-def _d_pow(ctx: Any, out: Any, x: Any, y: Any = None) -> tuple[Any, ...]:
-    """x**c: c * x**(c-1); x**y also d/dy = x**y * log(x) (0 where x == 0, as in PyTorch)."""
-    exponent = ctx if y is None else y
-    dx = exponent * _pow(x, exponent - 1) if _data(exponent) != 0 else 0.0
-    if y is None:
-        return (dx,)
-    return (dx, 0.0 if _data(x) == 0 and _data(y) >= 0 else out * _log(x))
-
-
-@derivative("neg")
-def _d_neg(ctx: Any, out: Any, x: Any) -> tuple[Any, ...]:
-    return (-1.0,)
-
-
-@derivative("abs")
-def _d_abs(ctx: Any, out: Any, x: Any) -> tuple[Any, ...]:
-    return (1.0 if x > 0 else -1.0 if x < 0 else 0.0,)
-
-
-@derivative("ReLU")
-def _d_relu(ctx: Any, out: Any, x: Any) -> tuple[Any, ...]:
-    return (1.0 if x > 0 else 0.0,)
-
-
-@derivative("leaky_relu")
-def _d_leaky_relu(alpha: float, out: Any, x: Any) -> tuple[Any, ...]:
-    return (1.0 if x > 0 else alpha,)
-
-
-@derivative("elu")
-def _d_elu(alpha: float, out: Any, x: Any) -> tuple[Any, ...]:
-    return (1.0 if x > 0 else out + alpha,)
-
-
-@derivative("tanh")
-def _d_tanh(ctx: Any, out: Any, x: Any) -> tuple[Any, ...]:
-    return (1 - out * out,)
-
-
-@derivative("sigmoid")
-def _d_sigmoid(ctx: Any, out: Any, x: Any) -> tuple[Any, ...]:
-    return (out * (1 - out),)
-
-
-@derivative("exp")
-def _d_exp(ctx: Any, out: Any, x: Any) -> tuple[Any, ...]:
-    return (out,)
-
-
-@derivative("log")
-def _d_log(ctx: Any, out: Any, x: Any) -> tuple[Any, ...]:
-    return (_div(1.0, x),)
-
-
-@derivative("sum")
-def _d_sum(ctx: Any, out: Any, *terms: Any) -> tuple[Any, ...]:
-    return (1.0,) * len(terms)
-
-
-@derivative("dot")
-def _d_dot(n: int, out: Any, *args: Any) -> tuple[Any, ...]:
-    """d(w.x + b)/dw_i = x_i, d/dx_i = w_i, d/db = 1."""
-    return args[n : 2 * n] + args[:n] + (1.0,) * (len(args) - 2 * n)
-
-
-__all__ = ["RULES", "Value", "derivative"]
+__all__ = ["VJPS", "Value", "op"]

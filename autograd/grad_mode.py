@@ -25,6 +25,11 @@ class _State(threading.local):
 
 STATE = _State()
 
+# How many switches are active, in all threads together. While it is 0 every thread runs with the
+# defaults, so hot paths test this plain list instead of reading the (slower) thread-local STATE.
+SWITCHED = [0]
+_LOCK = threading.Lock()
+
 
 def is_grad_enabled() -> bool:
     """True when ops record the graph (the default)."""
@@ -47,12 +52,16 @@ class _Switch:
 
     def __enter__(self) -> None:
         self.saved.append(getattr(STATE, self.attribute))
+        with _LOCK:
+            SWITCHED[0] += 1
         setattr(STATE, self.attribute, self.value)
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         setattr(STATE, self.attribute, self.saved.pop())
+        with _LOCK:
+            SWITCHED[0] -= 1
 
     def __call__(self, function: F) -> F:
         """Use as a decorator: the whole call runs with the flag set."""

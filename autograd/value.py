@@ -14,12 +14,10 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable, Iterable, Sequence
-from operator import attrgetter
-from operator import mul as _mul
 from typing import Any, TypeAlias, TypeVar
 
 from .engine import Node, backward
-from .grad_mode import STATE
+from .grad_mode import STATE, SWITCHED
 
 Number: TypeAlias = "int | float"
 Operand: TypeAlias = "Value | int | float"
@@ -60,7 +58,7 @@ class Value(Node):
     __slots__ = ("data", "grad", "label", "_prev", "_op", "_ctx")
 
     def __init__(self, data: Number, label: str = "") -> None:
-        if isinstance(data, bool) or not isinstance(data, numbers.Real):
+        if type(data) is not float and (isinstance(data, bool) or not isinstance(data, numbers.Real)):
             raise TypeError(f"Value(data) takes a real number, got {type(data).__name__}: {data!r}")
         if not isinstance(label, str):
             raise TypeError(f"Value label must be a str, got {type(label).__name__}")
@@ -78,7 +76,7 @@ class Value(Node):
     def _vjp(self, grad: Any, create_graph: bool) -> Sequence[Any]:
         if create_graph:
             return VJPS[self._op](self._ctx, self, grad, *self._prev)
-        return VJPS[self._op](self._ctx, self.data, grad, *map(_get_data, self._prev))
+        return VJPS[self._op](self._ctx, self.data, grad, *[p.data for p in self._prev])
 
     def _accumulate(self, grad: Any) -> None:
         self.grad += grad
@@ -234,16 +232,19 @@ class Value(Node):
         if len(weights) != len(inputs):
             raise ValueError(f"dot: {len(weights)} weights but {len(inputs)} inputs")
         try:  # the common case, all Values, without a per-element type check
-            total = sum(map(_mul, map(_get_data, weights), map(_get_data, inputs)), 0.0)
-            parents = (*weights, *inputs)
+            total = sum([w.data * x.data for w, x in zip(weights, inputs)], 0.0)  # noqa: B905 - lengths checked
+            if bias is None:
+                parents = (*weights, *inputs)
+            else:
+                total += bias.data  # type: ignore[union-attr]
+                parents = (*weights, *inputs, bias)
         except AttributeError:
-            parents = tuple(_lift_or_raise(v, "dot") for v in (*weights, *inputs))
+            terms = (*weights, *inputs) if bias is None else (*weights, *inputs, bias)
+            parents = tuple(_lift_or_raise(v, "dot") for v in terms)
             data = [p.data for p in parents]
-            total = sum(map(_mul, data[: len(weights)], data[len(weights) :]), 0.0)
-        if bias is not None:
-            b = _lift_or_raise(bias, "dot")
-            total += b.data
-            parents = (*parents, b)
+            n = len(weights)
+            products = [w * x for w, x in zip(data[:n], data[n : 2 * n], strict=True)]
+            total = sum(products, 0.0) + sum(data[2 * n :])
         return _result(total, "dot", parents, len(weights))
 
 
@@ -255,14 +256,16 @@ def _result(data: float, op: str, parents: tuple[Value, ...], ctx: Any = None) -
     out.label = ""
     out._op = op
     out._ctx = ctx
-    out._prev = parents if STATE.grad_enabled else ()
-    if STATE.anomaly and not math.isfinite(data):
-        raise FloatingPointError(f"op {op!r} produced {data} from inputs {[p.data for p in parents]}")
+    out._prev = parents
+    if SWITCHED[0]:  # some thread left the defaults: read this thread's modes
+        if not STATE.grad_enabled:
+            out._prev = ()
+        if STATE.anomaly and not math.isfinite(data):
+            raise FloatingPointError(f"op {op!r} produced {data} from inputs {[p.data for p in parents]}")
     return out
 
 
 _new = object.__new__
-_get_data = attrgetter("data")
 
 
 def _lift(x: Any) -> Any:

@@ -55,7 +55,7 @@ def _dot_vjp(n: int, out: Any, grad: Any, *args: Any) -> list[Any]:
 class Value(Node):
     """A scalar that remembers how it was computed, so ``backward()`` can fill every ``.grad``."""
 
-    __slots__ = ("data", "grad", "label", "_prev", "_op", "_ctx")
+    __slots__ = ("data", "grad", "label", "_prev", "_op", "_ctx", "__weakref__")
 
     def __init__(self, data: Number, label: str = "") -> None:
         if type(data) is not float and (isinstance(data, bool) or not isinstance(data, numbers.Real)):
@@ -181,17 +181,18 @@ class Value(Node):
         return _result(abs(self.data), "abs", (self,))
 
     # ----- activations and elementary functions ---------------------------------------------
-    @op("ReLU", lambda ctx, out, grad, x: (grad if x > 0 else 0.0,))
+    @op("ReLU", lambda ctx, out, grad, x: (0.0 if x <= 0 else grad,))
     def relu(self) -> Value:
-        """max(0, x); its derivative at 0 is 0, as in PyTorch."""
-        return _result(self.data if self.data > 0 else 0.0, "ReLU", (self,))
+        """max(0, x); its derivative at 0 is 0 and nan passes through, as in PyTorch."""
+        return _result(0.0 if self.data <= 0 else self.data, "ReLU", (self,))
 
     @op("leaky_relu", lambda alpha, out, grad, x: (grad if x > 0 else grad * alpha,))
     def leaky_relu(self, alpha: float = 0.01) -> Value:
         """x for x > 0, alpha * x otherwise: negative inputs keep a small gradient."""
         return _result(self.data if self.data > 0 else alpha * self.data, "leaky_relu", (self,), alpha)
 
-    @op("elu", lambda alpha, out, grad, x: (grad if x > 0 else grad * (out + alpha),))
+    # At x == 0 the slope alpha is a constant, so the second derivative there is 0, as in PyTorch.
+    @op("elu", lambda a, out, grad, x: (grad if x > 0 else grad * a if x >= 0 else grad * (a + out),))
     def elu(self, alpha: float = 1.0) -> Value:
         """x for x > 0, alpha * (e^x - 1) otherwise: smooth, and its mean output is near zero."""
         x = self.data

@@ -1,0 +1,254 @@
+"""``Function``: the mechanism every tensor op uses, built-in or user-written (torch.autograd.Function).
+
+An op is a class with ``forward(ctx, *args)`` and ``backward(ctx, *grads)``; ``Op.apply(*args)`` runs the
+forward, and when grad mode is on and an input requires grad, the output tensor records its parents and the
+``ctx`` (an instance of the op's class, as torch's grad_fn) so the core can call ``backward`` later.
+
+Two flavours share ``apply`` and the node protocol:
+
+- ``Function`` (for users, torch's contract): forward gets and returns Tensors; backward gets and returns
+  Tensors. Under ``create_graph=True`` backward runs with grad mode on, so if it uses tensor ops the
+  result can be differentiated again.
+- ``Op`` (the built-ins, for speed): forward gets ndarrays (Python scalars stay scalars) and returns an
+  ndarray. backward gets ndarrays on a plain backward and Tensors under ``create_graph`` -- then
+  ``ctx.saved_tensors`` hands back the input and output *Tensors* the saved arrays belong to (anything
+  else that was saved, like a mask or indices, becomes a constant). So one backward formula, written with
+  operators and the few ``dual`` helpers below that both types support, gives first and higher derivatives.
+  Save inputs and outputs as given, and derived arrays only if they are piecewise constant (masks).
+
+Gradients of broadcast inputs are reduced by the node (``Tensor._vjp``), never by an op.
+"""
+
+from __future__ import annotations
+
+import math
+from itertools import compress
+from typing import Any
+
+import numpy as np
+
+from .. import dtypes
+from ..grad_mode import STATE, no_grad
+from ..tensor import Tensor, _wrap
+
+_new = object.__new__
+_ndarray = np.ndarray
+_F64 = dtypes.float64
+
+
+class Function:
+    """Base of custom differentiable ops: subclass with static ``forward(ctx, ...)`` and
+    ``backward(ctx, *grads)``, then call ``YourOp.apply(...)``."""
+
+    __slots__ = ("needs_input_grad", "saved", "_versions", "__dict__")
+    _arrays = False  # the built-in Op flavour runs forward on ndarrays
+    _view = False  # ViewOp: the result may view the first input's memory
+    _promotes = False  # Op: a float64 result came from numpy's promotion, so apply torch's (dtypes.demote)
+
+    @staticmethod
+    def forward(ctx: Any, *args: Any) -> Any:
+        """The op's result from its inputs; save what backward needs with ``ctx.save_for_backward``."""
+        raise NotImplementedError(f"{type(ctx).__name__} must define forward(ctx, *args)")
+
+    @staticmethod
+    def backward(ctx: Any, *grads: Any) -> Any:
+        """One gradient per input of forward (``None`` for inputs that need none), from the output's."""
+        raise NotImplementedError(f"{type(ctx).__name__} must define backward(ctx, *grads)")
+
+    def save_for_backward(self, *values: Any) -> None:
+        """Keeps tensors (or arrays) for backward; modifying them in place before backward is an error."""
+        self.saved = values
+
+    @property
+    def saved_tensors(self) -> tuple[Any, ...]:
+        """What ``save_for_backward`` kept (freed after backward unless ``retain_graph``)."""
+        if self.saved is None:
+            raise RuntimeError(f"{type(self).__name__}: saved tensors were freed by an earlier backward")
+        return self.saved
+
+    @classmethod
+    def apply(cls, *args: Any) -> Tensor:
+        """Runs the op; records it in the graph when grad mode is on and an input requires grad."""
+        ctx = _new(cls)
+        ctx.saved = ()
+        if STATE.grad_enabled:
+            needs = tuple([isinstance(a, Tensor) and a.requires_grad for a in args])
+            prev = (args if False not in needs else tuple(compress(args, needs))) if True in needs else None
+        else:
+            needs, prev = (False,) * len(args), None
+        ctx.needs_input_grad = needs
+        if cls._arrays:
+            inputs = [a._data if isinstance(a, Tensor) else a for a in args]
+            return _finish(cls, ctx, cls.forward(ctx, *inputs), args, inputs, prev)
+        with no_grad():
+            raw = cls.forward(ctx, *args)
+        if isinstance(raw, (tuple, list)):
+            raise TypeError(f"{cls.__name__}.forward must return one tensor (not several outputs)")
+        return _finish(cls, ctx, raw._data if isinstance(raw, Tensor) else np.asarray(raw), args, args, prev)
+
+    def _backward(self, node: Tensor, grad: Any, create_graph: bool) -> tuple[Any, ...]:
+        """Calls the user's backward on Tensors; returns the gradients (arrays unless ``create_graph``)."""
+        g = grad if type(grad) is Tensor else _wrap(np.asarray(grad))
+        grads = type(self).backward(self, g)
+        grads = grads if type(grads) is tuple else (grads,)
+        if create_graph:
+            return tuple(x if x is None or isinstance(x, Tensor) else _wrap(np.asarray(x)) for x in grads)
+        return tuple(x._data if isinstance(x, Tensor) else x for x in grads)
+
+
+class Op(Function):
+    """A built-in op: forward on ndarrays; backward on ndarrays, or on Tensors under ``create_graph``."""
+
+    __slots__ = ()
+    _arrays = True
+    _promotes = True
+
+    def _backward(self, node: Tensor, grad: Any, create_graph: bool) -> tuple[Any, ...]:
+        if not create_graph:
+            grads = type(self).backward(self, grad)
+            return grads if type(grads) is tuple else (grads,)
+        saved = self.saved
+        known = {id(p._data): p for p in node._prev}
+        known[id(node._data)] = node
+        self.saved = tuple(_live(s, known) for s in saved)
+        try:
+            grad = grad if type(grad) is Tensor else _wrap(np.asarray(grad))
+            grads = type(self).backward(self, grad)
+        finally:
+            self.saved = saved
+        return grads if type(grads) is tuple else (grads,)
+
+
+class ViewOp(Op):
+    """An op whose result may view its input's memory: then both share one version counter."""
+
+    __slots__ = ()
+    _view = True
+
+
+def apply_scalar(cls: type[Op], tensor: Tensor, number: float, number_first: bool = False) -> Tensor:
+    """``cls.apply(tensor, number)`` (or ``(number, tensor)``) for a Python number, the commonest call
+    (``x * 2``, ``1 - x``), without scanning the arguments: half the overhead of the generic path."""
+    ctx = _new(cls)
+    ctx.saved = ()
+    record = tensor.requires_grad and STATE.grad_enabled
+    if number_first:
+        ctx.needs_input_grad = _SECOND if record else _NEITHER
+        args, inputs = (number, tensor), (number, tensor._data)
+    else:
+        ctx.needs_input_grad = _FIRST if record else _NEITHER
+        args, inputs = (tensor, number), (tensor._data, number)
+    return _finish(cls, ctx, cls.forward(ctx, *inputs), args, inputs, (tensor,) if record else None)
+
+
+_FIRST, _SECOND, _NEITHER = (True, False), (False, True), (False, False)  # shared: fewer objects for the GC
+
+
+def _finish(
+    cls: type[Function], ctx: Function, raw: Any, args: Any, inputs: Any, prev: tuple[Tensor, ...] | None
+) -> Tensor:
+    """Wraps an op's result in a tensor; records it when ``prev`` (the inputs that need grad) is given."""
+    if type(raw) is not _ndarray:  # numpy gives scalars for 0-d results: keep saved outputs identical
+        scalar, raw = raw, np.asarray(raw)
+        ctx.saved = tuple(raw if s is scalar else s for s in ctx.saved)
+    if raw.dtype is _F64 and cls._promotes:
+        raw = dtypes.demote(raw, tuple(inputs))
+    out = _wrap(raw, _view_counter(raw, args) if cls._view else None)
+    if STATE.anomaly:
+        _check_forward(cls, raw, inputs)
+    if prev:
+        out._prev = prev
+        out.requires_grad = True
+        out._ctx = ctx
+        for p in prev:
+            p._counter[1] = True
+        ctx._versions = _versions(ctx.saved, args, inputs, out) if ctx.saved else None
+    return out
+
+
+def _live(saved: Any, known: dict[int, Tensor]) -> Any:
+    """A saved array as the input or output Tensor it belongs to; anything else (a mask, indices) stays
+    a constant array, which Tensor ops accept."""
+    return known.get(id(saved), saved) if type(saved) is _ndarray else saved
+
+
+def _view_counter(raw: np.ndarray, args: tuple[Any, ...]) -> list[Any] | None:
+    """The input's version counter when the result views its memory (one counter per storage)."""
+    if raw.base is not None and isinstance(args[0], Tensor) and np.may_share_memory(raw, args[0]._data):
+        return args[0]._counter
+    return None
+
+
+def _versions(
+    saved: tuple[Any, ...], args: Any, inputs: Any, out: Tensor
+) -> list[tuple[list[Any], int]] | None:
+    """The version counters (with their current versions) of the tensors an op saved -- an input's array,
+    the output's, or (custom Functions) a tensor -- or None when it saved none."""
+    found = []
+    for value in saved:
+        if type(value) is _ndarray:
+            if value is out._data:
+                found.append(out._counter)
+            else:
+                for arg, array in zip(args, inputs, strict=True):
+                    if array is value and isinstance(arg, Tensor):
+                        found.append(arg._counter)
+                        break
+        elif isinstance(value, Tensor):
+            found.append(value._counter)
+    return [(counter, counter[0]) for counter in found] or None
+
+
+def _check_forward(cls: type, raw: np.ndarray, inputs: list[Any]) -> None:
+    """Anomaly mode: a forward result with nan or inf names the op and its inputs."""
+    if raw.dtype.kind == "f" and not np.all(np.isfinite(raw)):
+        raise FloatingPointError(f"op {cls.__name__!r} produced {raw!r} from inputs {inputs!r}")
+
+
+# ----- dual helpers: the few things backward formulas need that ndarrays and Tensors spell differently
+def exp(x: Any) -> Any:
+    """e**x for an ndarray or a Tensor."""
+    return x.exp() if isinstance(x, Tensor) else np.exp(x)
+
+
+def log(x: Any) -> Any:
+    """Natural log for an ndarray or a Tensor."""
+    return x.log() if isinstance(x, Tensor) else np.log(x)
+
+
+def where(condition: np.ndarray, a: Any, b: Any) -> Any:
+    """``a`` where ``condition`` (a constant bool array) holds, else ``b``."""
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        from .elementwise import Where
+
+        return Where.apply(condition, a, b)
+    return np.where(condition, a, b)
+
+
+def summed(x: Any, axes: Any, keepdims: bool = True) -> Any:
+    """Sum over ``axes`` (None: all), for an ndarray or a Tensor."""
+    return x.sum(axes, keepdim=keepdims) if isinstance(x, Tensor) else x.sum(axis=axes, keepdims=keepdims)
+
+
+def expand(x: Any, shape: tuple[int, ...]) -> Any:
+    """Broadcast ``x`` to ``shape``: for arrays a copy when small (cheaper than numpy's broadcast_to call),
+    a read-only zero-stride view when large (no memory)."""
+    if isinstance(x, Tensor):
+        return x.expand(shape)
+    return np.full(shape, x, x.dtype) if math.prod(shape) <= _SMALL else np.broadcast_to(x, shape)
+
+
+_SMALL = 1 << 14
+
+
+def permute(x: Any, axes: tuple[int, ...]) -> Any:
+    """Reorder the dimensions of an ndarray or a Tensor."""
+    return x.permute(axes) if isinstance(x, Tensor) else x.transpose(axes)
+
+
+def swap_last(x: Any) -> Any:
+    """Swap the last two dimensions (the matrix transpose of a batch of matrices)."""
+    return x.transpose(-1, -2) if isinstance(x, Tensor) else x.swapaxes(-1, -2)
+
+
+__all__ = ["Function", "Op", "ViewOp"]

@@ -1,0 +1,36 @@
+"""Matrix product with numpy's (and torch's) rules: 1-D operands are promoted to a row (left) or a column
+(right) and the added dimension is dropped again; leading batch dimensions broadcast."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .function import Op, swap_last
+
+
+class MatMul(Op):
+    """a @ b; d/da = g @ b^T, d/db = a^T @ g (batch broadcasting is undone by the node)."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> Any:
+        need_a, need_b = ctx.needs_input_grad
+        ctx.save_for_backward(a if need_b else None, b if need_a else None, a.ndim, b.ndim)
+        return a @ b
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
+        a, b, a_ndim, b_ndim = ctx.saved_tensors
+        if b_ndim == 1:  # g lacks the column dimension b's promotion added
+            g = g.reshape((*g.shape, 1))
+        if a_ndim == 1:  # ... and the row dimension a's promotion added
+            g = g.reshape((*g.shape[:-1], 1, g.shape[-1]))
+        ga = gb = None
+        if b is not None:
+            ga = g @ swap_last(b.reshape((-1, 1)) if b_ndim == 1 else b)
+            ga = ga.reshape(ga.shape[:-2] + ga.shape[-1:]) if a_ndim == 1 else ga
+        if a is not None:
+            gb = swap_last(a.reshape((1, -1)) if a_ndim == 1 else a) @ g
+            gb = gb.reshape(gb.shape[:-1]) if b_ndim == 1 else gb
+        return ga, gb

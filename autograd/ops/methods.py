@@ -1,0 +1,417 @@
+"""The tensor vocabulary as torch lays it out: each function here is both ``autograd.name(x, ...)`` and the
+method ``x.name(...)`` (``install`` attaches them to ``Tensor``). They check arguments, name the problem when
+it is wrong, and call the ops.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+from collections.abc import Sequence
+from itertools import accumulate
+from typing import Any
+
+import numpy as np
+
+from ..tensor import MaxResult, Tensor, _wrap
+from . import activation, elementwise, reduction, shape
+
+Dim = int | Sequence[int] | None
+
+
+# ----- arguments ------------------------------------------------------------------------------
+def _axis(dim: int, ndim: int) -> int:
+    """``dim`` as a non-negative axis; an IndexError naming the valid range otherwise."""
+    n = ndim if ndim > 0 else 1  # a 0-d tensor accepts dim 0 and -1, as torch
+    if not -n <= dim < n:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
+        )
+    return dim % n
+
+
+def _axes(dim: Dim, ndim: int) -> tuple[int, ...] | None:
+    """``dim`` (None, an int or a sequence) as a sorted tuple of axes, None for all."""
+    if dim is None:
+        return None
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    return tuple(sorted({_axis(d, ndim) for d in dims})) if ndim else None
+
+
+def _sizes(shape: tuple[Any, ...]) -> tuple[int, ...]:
+    """``f(2, 3)`` and ``f((2, 3))`` alike."""
+    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else tuple(shape)
+
+
+def infer_shape(shape: tuple[int, ...], old: tuple[int, ...]) -> tuple[int, ...]:
+    """``shape`` with its one ``-1`` inferred from the number of elements of ``old``; an error names both."""
+    size = math.prod(old)
+    known = math.prod(n for n in shape if n != -1)
+    if shape.count(-1) > 1:
+        raise RuntimeError(f"only one dimension can be inferred, got shape {list(shape)}")
+    if -1 in shape and known and size % known == 0:
+        return tuple(size // known if n == -1 else n for n in shape)
+    if -1 not in shape and known == size and all(n >= 0 for n in shape):
+        return shape
+    raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {size} (input shape {list(old)})")
+
+
+# ----- shapes -------------------------------------------------------------------------------
+def reshape(x: Tensor, *shape: Any) -> Tensor:
+    """The same elements in another shape (one -1 is inferred); a view when the memory layout allows."""
+    return shape_op(x, infer_shape(_sizes(shape), x.shape), strict=False)
+
+
+def view(x: Tensor, *shape: Any) -> Tensor:
+    """As reshape, but always a view sharing memory (an error if the layout needs a copy), as torch."""
+    return shape_op(x, infer_shape(_sizes(shape), x.shape), strict=True)
+
+
+def shape_op(x: Tensor, new: tuple[int, ...], strict: bool = False) -> Tensor:
+    """A new tensor (a view when possible) with the same elements in shape ``new``."""
+    return shape.Reshape.apply(x, new, strict)
+
+
+def view_as(x: Tensor, other: Tensor) -> Tensor:
+    """``view`` to ``other``'s shape."""
+    return view(x, other.shape)
+
+
+def reshape_as(x: Tensor, other: Tensor) -> Tensor:
+    """``reshape`` to ``other``'s shape."""
+    return reshape(x, other.shape)
+
+
+def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Dimensions ``start_dim..end_dim`` merged into one."""
+    if not x.ndim:
+        return reshape(x, 1)
+    start, end = _axis(start_dim, x.ndim), _axis(end_dim, x.ndim)
+    if start > end:
+        raise RuntimeError(f"flatten() has invalid args: start_dim {start_dim} comes after end_dim {end_dim}")
+    return reshape(x, *x.shape[:start], -1, *x.shape[end + 1 :])
+
+
+def squeeze(x: Tensor, dim: Dim = None) -> Tensor:
+    """Dimensions of size 1 removed (only ``dim``'s, when given; others are left alone, as torch)."""
+    axes = range(x.ndim) if dim is None else _axes(dim, x.ndim) or ()
+    drop = {a for a in axes if x.shape[a] == 1}
+    return shape_op(x, tuple(n for i, n in enumerate(x.shape) if i not in drop))
+
+
+def unsqueeze(x: Tensor, dim: int) -> Tensor:
+    """A dimension of size 1 inserted at ``dim`` (in [-ndim-1, ndim])."""
+    axis = _axis(dim, x.ndim + 1)
+    return shape_op(x, (*x.shape[:axis], 1, *x.shape[axis:]))
+
+
+def permute(x: Tensor, *dims: Any) -> Tensor:
+    """The dimensions in the order ``dims``."""
+    axes = tuple(_axis(d, x.ndim) for d in _sizes(dims))
+    if sorted(axes) != list(range(x.ndim)):
+        raise RuntimeError(
+            f"permute: dims {list(_sizes(dims))} are not a permutation of the {x.ndim} dimensions"
+        )
+    return shape.Permute.apply(x, axes)
+
+
+def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
+    """Dimensions ``dim0`` and ``dim1`` swapped (a view)."""
+    axes = list(range(x.ndim))
+    a, b = _axis(dim0, x.ndim), _axis(dim1, x.ndim)
+    axes[a], axes[b] = axes[b], axes[a]
+    return shape.Permute.apply(x, tuple(axes))
+
+
+def _T(x: Tensor) -> Tensor:
+    """All dimensions reversed (the matrix transpose for 2-D)."""
+    return shape.Permute.apply(x, tuple(reversed(range(x.ndim))))
+
+
+def _mT(x: Tensor) -> Tensor:
+    """The last two dimensions swapped (a batch of transposed matrices)."""
+    return transpose(x, -2, -1)
+
+
+def expand(x: Tensor, *sizes: Any) -> Tensor:
+    """Broadcast (without copying) to ``sizes``; -1 keeps a dimension, new ones are added in front."""
+    target = _sizes(sizes)
+    lead = len(target) - x.ndim
+    if lead < 0:
+        raise RuntimeError(
+            f"expand: the number of sizes {list(target)} is less than the dimensions of {x.shape}"
+        )
+    full = tuple(x.shape[i - lead] if n == -1 and i >= lead else n for i, n in enumerate(target))
+    try:
+        return shape.Expand.apply(x, full)
+    except ValueError:
+        raise RuntimeError(f"expand: shape {x.shape} cannot be expanded to {list(target)}") from None
+
+
+def expand_as(x: Tensor, other: Tensor) -> Tensor:
+    """``expand`` to ``other``'s shape."""
+    return expand(x, other.shape)
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Tensors joined along an existing dimension ``dim``."""
+    if not tensors:
+        raise RuntimeError("cat: expected a non-empty sequence of tensors")
+    axis = _axis(dim, tensors[0].ndim)
+    try:
+        return shape.Cat.apply(axis, *tensors)
+    except ValueError as error:
+        raise RuntimeError(f"cat: {error} (shapes {[tuple(t.shape) for t in tensors]})") from None
+
+
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Tensors of one shape joined along a new dimension ``dim``."""
+    if not tensors:
+        raise RuntimeError("stack: expected a non-empty sequence of tensors")
+    shapes = {tuple(t.shape) for t in tensors}
+    if len(shapes) > 1:
+        raise RuntimeError(f"stack expects each tensor to be equal size, got shapes {sorted(shapes)}")
+    axis = _axis(dim, tensors[0].ndim + 1)
+    return cat([unsqueeze(t, axis) for t in tensors], axis)
+
+
+def split(x: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
+    """Views of consecutive pieces along ``dim``: pieces of one size (the last may be smaller) or of the
+    given sizes."""
+    axis = _axis(dim, x.ndim)
+    n = x.shape[axis]
+    if isinstance(split_size_or_sections, int):
+        sizes = [
+            builtins.min(split_size_or_sections, n - start) for start in range(0, n, split_size_or_sections)
+        ]
+    else:
+        sizes = list(split_size_or_sections)
+        if builtins.sum(sizes) != n:
+            raise RuntimeError(f"split: sizes {sizes} do not add up to {n}, the size of dimension {dim}")
+    ends = list(accumulate(sizes))
+    lead = (slice(None),) * axis
+    return tuple(x[(*lead, slice(end - size, end))] for size, end in zip(sizes, ends, strict=True))
+
+
+def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    """At most ``chunks`` views of (nearly) equal size along ``dim``."""
+    return split(x, builtins.max(1, -(-x.shape[_axis(dim, x.ndim)] // chunks)), dim)
+
+
+def unbind(x: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
+    """The slices along ``dim``, that dimension removed."""
+    axis = _axis(dim, x.ndim)
+    return tuple(x[(*(slice(None),) * axis, i)] for i in range(x.shape[axis]))
+
+
+# ----- maths --------------------------------------------------------------------------------
+def exp(x: Tensor) -> Tensor:
+    """e**x."""
+    return elementwise.Exp.apply(x)
+
+
+def log(x: Tensor) -> Tensor:
+    """Natural log (-inf at 0, nan below)."""
+    return elementwise.Log.apply(x)
+
+
+def sqrt(x: Tensor) -> Tensor:
+    """Square root."""
+    return elementwise.Sqrt.apply(x)
+
+
+def square(x: Tensor) -> Tensor:
+    """x * x."""
+    return elementwise.Mul.apply(x, x)
+
+
+def tanh(x: Tensor) -> Tensor:
+    """Hyperbolic tangent."""
+    return elementwise.Tanh.apply(x)
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    """1 / (1 + e**-x), without overflow."""
+    return elementwise.Sigmoid.apply(x)
+
+
+def relu(x: Tensor) -> Tensor:
+    """max(x, 0)."""
+    return elementwise.Relu.apply(x)
+
+
+def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """x for x > 0, negative_slope * x otherwise."""
+    return elementwise.LeakyRelu.apply(x, negative_slope)
+
+
+def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
+    """x for x > 0, alpha * (e**x - 1) otherwise."""
+    return elementwise.Elu.apply(x, alpha)
+
+
+def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 - PyTorch's names
+    """x limited to [min, max] (either may be None or a tensor)."""
+    if min is None and max is None:
+        raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+    return elementwise.Clamp.apply(x, min, max)
+
+
+def maximum(x: Any, other: Any) -> Tensor:
+    """Elementwise max of two broadcastable tensors."""
+    return elementwise.Maximum.apply(x, other)
+
+
+def minimum(x: Any, other: Any) -> Tensor:
+    """Elementwise min of two broadcastable tensors."""
+    return elementwise.Minimum.apply(x, other)
+
+
+def where(condition: Any, x: Any, other: Any) -> Tensor:
+    """``x`` where ``condition`` is True, ``other`` elsewhere (broadcasting all three)."""
+    return elementwise.Where.apply(condition, x, other)
+
+
+def sum(x: Tensor, dim: Dim = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:  # noqa: A001
+    """The sum over ``dim`` (all elements when None)."""
+    x = x if dtype is None else x.to(dtype)
+    return reduction.Sum.apply(x, _axes(dim, x.ndim), keepdim)
+
+
+def mean(x: Tensor, dim: Dim = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """The mean over ``dim`` (all elements when None)."""
+    x = x if dtype is None else x.to(dtype)
+    return reduction.Mean.apply(x, _axes(dim, x.ndim), keepdim)
+
+
+def var(
+    x: Tensor, dim: Dim = None, *, correction: float = 1, keepdim: bool = False, unbiased: bool | None = None
+) -> Tensor:
+    """The variance over ``dim``: sum((x - mean)**2) / (N - correction) (Bessel's correction by default)."""
+    correction = correction if unbiased is None else int(unbiased)
+    axes = _axes(dim, x.ndim)
+    count = math.prod(x.shape[a] for a in (range(x.ndim) if axes is None else axes))
+    centred = x - mean(x, axes, keepdim=True)
+    return sum(centred * centred, axes, keepdim) / builtins.max(count - correction, 0)
+
+
+def std(
+    x: Tensor, dim: Dim = None, *, correction: float = 1, keepdim: bool = False, unbiased: bool | None = None
+) -> Tensor:
+    """The standard deviation over ``dim``: sqrt(var)."""
+    return reduction.SafeSqrt.apply(var(x, dim, correction=correction, keepdim=keepdim, unbiased=unbiased))
+
+
+def _extremum(x: Tensor, dim: Any, keepdim: bool, largest: bool) -> Any:
+    if isinstance(dim, Tensor):  # torch.max(a, b) is maximum
+        return maximum(x, dim) if largest else minimum(x, dim)
+    if dim is None:
+        return reduction.Extremum.apply(x, None, False, largest, True)
+    axes = _axes(dim, x.ndim)
+    values = reduction.Extremum.apply(x, axes, keepdim, largest, False)
+    indices = (x.argmax if largest else x.argmin)(axes[0] if axes else None, keepdim)
+    return MaxResult(values, indices)
+
+
+def max(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001 - PyTorch's name
+    """The largest element; with ``dim``, (values, indices) along it, as torch."""
+    return _extremum(x, dim, keepdim, True)
+
+
+def min(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001 - PyTorch's name
+    """The smallest element; with ``dim``, (values, indices) along it, as torch."""
+    return _extremum(x, dim, keepdim, False)
+
+
+def amax(x: Tensor, dim: Dim = None, keepdim: bool = False) -> Tensor:
+    """The largest values over ``dim`` (ties share the gradient equally)."""
+    return reduction.Extremum.apply(x, _axes(dim, x.ndim), keepdim, True, True)
+
+
+def amin(x: Tensor, dim: Dim = None, keepdim: bool = False) -> Tensor:
+    """The smallest values over ``dim`` (ties share the gradient equally)."""
+    return reduction.Extremum.apply(x, _axes(dim, x.ndim), keepdim, False, True)
+
+
+def logsumexp(x: Tensor, dim: Dim, keepdim: bool = False) -> Tensor:
+    """log(sum(exp(x), dim)) computed without overflow (``dim``: an int or a tuple)."""
+    axes = _axes(dim, x.ndim)
+    out = activation.LogSumExp.apply(x, axes)
+    return out if keepdim else squeeze(out, axes or ())
+
+
+def softmax(x: Tensor, dim: int) -> Tensor:
+    """exp(x) / sum(exp(x), dim): probabilities along ``dim``, stable for large inputs."""
+    return activation.Softmax.apply(x, _axis(dim, x.ndim))
+
+
+def log_softmax(x: Tensor, dim: int) -> Tensor:
+    """x - logsumexp(x, dim): log-probabilities along ``dim``, stable for large inputs."""
+    return activation.LogSoftmax.apply(x, _axis(dim, x.ndim))
+
+
+def matmul(x: Any, other: Any) -> Tensor:
+    """The matrix product (1-D, 2-D and batched with broadcasting), as ``@``."""
+    return x @ other if isinstance(x, Tensor) else other.__rmatmul__(x)
+
+
+def _index_nonzero(x: Tensor) -> Tensor:
+    """The indices of the nonzero elements, one row each (as torch.nonzero)."""
+    return _wrap(np.argwhere(x.numpy()))
+
+
+METHODS = [
+    reshape,
+    view,
+    view_as,
+    reshape_as,
+    flatten,
+    squeeze,
+    unsqueeze,
+    permute,
+    transpose,
+    expand,
+    expand_as,
+    split,
+    chunk,
+    unbind,
+    exp,
+    log,
+    sqrt,
+    square,
+    tanh,
+    sigmoid,
+    relu,
+    leaky_relu,
+    elu,
+    clamp,
+    maximum,
+    minimum,
+    sum,
+    mean,
+    var,
+    std,
+    max,
+    min,
+    amax,
+    amin,
+    logsumexp,
+    softmax,
+    log_softmax,
+]
+
+
+def install(cls: type) -> None:
+    """Attaches the functions above to ``Tensor`` as methods (``x.sum(1)`` is ``sum(x, 1)``)."""
+    for function in METHODS:
+        setattr(cls, function.__name__, function)
+    cls.swapaxes = transpose
+    cls.clip = clamp
+    cls.nonzero = _index_nonzero
+    cls.T = property(_T)
+    cls.mT = property(_mT)
+
+
+install(Tensor)
+
+__all__ = [f.__name__ for f in METHODS] + ["cat", "infer_shape", "install", "matmul", "stack", "where"]

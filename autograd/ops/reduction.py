@@ -1,0 +1,97 @@
+"""Reductions over ``dim`` (None: all dimensions; an int or a tuple) with ``keepdim``, as torch.
+
+Their backward spreads ``g`` back over the reduced dimensions: ``g`` reshaped to the kept shape (1 in each
+reduced dimension) broadcasts against the input.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .function import Op, expand, where
+
+
+def kept_shape(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> tuple[int, ...]:
+    """``shape`` with 1 in each reduced dimension (what ``keepdim=True`` gives)."""
+    return tuple(1 if axes is None or i in axes else n for i, n in enumerate(shape))
+
+
+class Sum(Op):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, axes: tuple[int, ...] | None, keepdim: bool) -> Any:
+        ctx.save_for_backward(a.shape, axes)
+        return a.sum(axis=axes, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
+        shape, axes = ctx.saved_tensors
+        return expand(g.reshape(kept_shape(shape, axes)), shape), None, None
+
+
+class Mean(Op):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, axes: tuple[int, ...] | None, keepdim: bool) -> Any:
+        count = a.size // max(math.prod(kept_shape(a.shape, axes)), 1)
+        ctx.save_for_backward(a.shape, axes, count)
+        return a.sum(axis=axes, keepdims=keepdim) / count  # ndarray.mean's Python wrapper costs 4x more
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
+        shape, axes, count = ctx.saved_tensors
+        return expand(g.reshape(kept_shape(shape, axes)) / count, shape), None, None
+
+
+class Extremum(Op):
+    """max or min over ``axes``. ``spread``: ties share the gradient equally (torch's max() and amax);
+    otherwise it all goes to the element whose index is returned (torch's max(dim))."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(
+        ctx: Any, a: Any, axes: tuple[int, ...] | None, keepdim: bool, largest: bool, spread: bool
+    ) -> Any:
+        best = (np.max if largest else np.min)(a, axis=axes, keepdims=True)
+        if spread:
+            hits = a == best
+            weight = hits / hits.sum(axis=axes, keepdims=True)
+        else:
+            (axis,) = axes
+            index = (np.argmax if largest else np.argmin)(a, axis=axis, keepdims=True)
+            weight = np.zeros(a.shape, bool)
+            np.put_along_axis(weight, index, True, axis=axis)
+        ctx.save_for_backward(weight.astype(a.dtype, copy=False), kept_shape(a.shape, axes))
+        return (
+            best
+            if keepdim
+            else best.reshape([n for i, n in enumerate(a.shape) if i not in (axes or range(a.ndim))])
+        )
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
+        weight, kept = ctx.saved_tensors
+        return g.reshape(kept) * weight, None, None, None, None
+
+
+class SafeSqrt(Op):
+    """sqrt for std: its gradient is 0 where the result is 0 (a constant input), as torch's std."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx: Any, a: Any) -> Any:
+        out = np.sqrt(a)
+        ctx.save_for_backward(out, out == 0)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        out, zero = ctx.saved_tensors
+        return where(zero, 0.0, g / (2 * where(zero, 1.0, out)))

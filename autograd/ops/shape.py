@@ -1,0 +1,87 @@
+"""Ops that move elements without changing them: reshape/view, permute, expand and cat.
+
+Their backward moves the gradient back the same way. Results that view the input's memory share its
+version counter (``ViewOp``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .function import Op, ViewOp, permute
+
+
+class Reshape(ViewOp):
+    """The same elements in another shape; ``strict`` (``view``) refuses to copy, as torch's view."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, shape: tuple[int, ...], strict: bool) -> Any:
+        ctx.save_for_backward(a.shape)
+        if not strict:
+            return a.reshape(shape)
+        out = a.view()
+        try:
+            out.shape = shape
+        except AttributeError:
+            raise RuntimeError(
+                f"view size {shape} is not compatible with input tensor's size {a.shape} and stride (memory "
+                "layout); use .reshape(...) instead."
+            ) from None
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
+        (shape,) = ctx.saved_tensors
+        return g.reshape(shape), None, None
+
+
+class Permute(ViewOp):
+    """The dimensions reordered (transpose, .T); backward applies the inverse order."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, axes: tuple[int, ...]) -> Any:
+        ctx.save_for_backward(tuple(np.argsort(axes)))
+        return a.transpose(axes)
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
+        (inverse,) = ctx.saved_tensors
+        return permute(g, inverse), None
+
+
+class Expand(ViewOp):
+    """Broadcast to a larger shape without copying; the node sums the gradient back."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, shape: tuple[int, ...]) -> Any:
+        return np.broadcast_to(a, shape)
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
+        return g, None
+
+
+class Cat(Op):
+    """Tensors joined along ``axis`` (the first argument); each gets back its slice of the gradient."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx: Any, axis: int, *parts: Any) -> Any:
+        ends = np.cumsum([np.shape(p)[axis] for p in parts]).tolist()
+        ctx.save_for_backward(axis, list(zip([0, *ends[:-1]], ends, strict=True)))
+        return np.concatenate(parts, axis=axis)
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
+        axis, spans = ctx.saved_tensors
+        lead = (slice(None),) * axis
+        return (None, *(g[(*lead, slice(start, end))] for start, end in spans))

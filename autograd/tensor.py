@@ -1,0 +1,704 @@
+"""``Tensor``: a numpy array that remembers how it was computed, on the same core as ``Value``.
+
+A tensor is a node of ``engine.py``: its parents (``_prev``, only those that need a gradient) and the
+context of the op that made it (``_ctx``, an instance of an ``autograd.Function``, which holds the op's
+backward and what it saved). Every op lives in ``autograd/ops`` as a forward beside its backward; this
+file holds the node protocol, the properties, the in-place machinery and the dunders that call the ops.
+
+Storage: ``_data`` is the ndarray. Tensors that share memory (a tensor and its views) share one version
+counter ``_counter = [version, read]``: in-place ops bump ``version``, so a backward that saved the old
+values can refuse to run; ``read`` marks a storage that a recorded op has read, which a recorded in-place
+op may no longer rewrite (see ``_inplace``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from itertools import compress
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from . import dtypes
+from .engine import Node, backward
+from .grad_mode import STATE
+
+Hook = Callable[["Tensor"], "Tensor | None"]
+_NUMBERS = frozenset({float, int})  # Python numbers take the short path of binary ops
+_new = object.__new__
+_ndarray = np.ndarray
+
+
+class Tensor(Node):
+    """An n-dimensional array with PyTorch's names and semantics whose ops build a graph for ``backward``."""
+
+    __slots__ = (
+        "_data",
+        "grad",
+        "requires_grad",
+        "_prev",
+        "_ctx",
+        "_counter",
+        "_hooks",
+        "_retain",
+        "name",
+        "__weakref__",
+    )
+    __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected operator
+    __hash__ = Node.__hash__  # nodes hash by identity; __eq__ is elementwise
+
+    def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
+        array = data._data.copy() if isinstance(data, Tensor) else _to_array(data, dtype, copy=True)
+        if dtype is not None:
+            array = array.astype(dtypes.as_dtype(dtype), copy=False)
+        _copy_state(self, _wrap(array))
+        if requires_grad:
+            self.requires_grad_()
+
+    # ----- the node protocol of the core ----------------------------------------------------
+    def _vjp(self, grad: Any, create_graph: bool) -> list[Any]:
+        if self._hooks is not None:
+            grad = _run_hooks(self, grad)
+        ctx = self._ctx
+        saved = ctx.saved
+        if saved is None:
+            raise RuntimeError(
+                f"Trying to backward through the graph a second time (through {self.grad_fn}): its saved "
+                "values were freed by the first backward. Pass retain_graph=True to the first backward."
+            )
+        if ctx._versions is not None:
+            _check_versions(ctx, self)
+        if create_graph or not ctx._arrays:
+            grads = ctx._backward(self, grad, create_graph)
+        else:
+            grads = type(ctx).backward(ctx, grad)
+            if type(grads) is not tuple:
+                grads = (grads,)
+        prev = self._prev
+        if len(grads) != len(prev):  # keep the gradients of the inputs that are parents
+            needs = ctx.needs_input_grad
+            if len(grads) != len(needs):
+                raise RuntimeError(f"{self.grad_fn} returned {len(grads)} gradients for {len(needs)} inputs")
+            grads = (grads[needs.index(True)],) if len(prev) == 1 else tuple(compress(grads, needs))
+        if len(prev) == 1:
+            return (_fit(grads[0], prev[0], grad),)
+        return [_fit(g, parent, grad) for g, parent in zip(grads, prev, strict=True)]
+
+    def _accumulate(self, grad: Any) -> None:
+        if self._ctx is not None:
+            if self._retain:
+                self._store_grad(grad)
+            return
+        if self._hooks is not None:
+            grad = _run_hooks(self, grad)
+        self._store_grad(grad)
+
+    def _store_grad(self, grad: Any) -> None:
+        if type(grad) is not Tensor:
+            grad = _wrap(grad if type(grad) is _ndarray else np.asarray(grad))
+        if self.grad is None:
+            self.grad = grad if not self._retain or grad.requires_grad else grad.clone()
+        elif grad.requires_grad or self.grad.requires_grad:
+            self.grad = self.grad + grad
+        else:
+            self.grad._data = self.grad._data + grad._data
+
+    def _release(self) -> None:
+        self._ctx.saved = None
+
+    def _seed(self, gradient: Any) -> Any:
+        if gradient is None:
+            if self._data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            return np.ones(self._data.shape, self._data.dtype)
+        if isinstance(gradient, Tensor):
+            seed = gradient if gradient.requires_grad else gradient._data.copy()
+        else:
+            seed = np.array(gradient, dtype=self._data.dtype)
+        if seed.shape != self._data.shape:
+            raise RuntimeError(
+                f"Mismatch in shape: grad_output has a shape of {tuple(seed.shape)} and output has a shape "
+                f"of {self.shape}"
+            )
+        return seed
+
+    def _wrap_grad(self, grad: Any, create_graph: bool) -> Tensor:
+        return grad if type(grad) is Tensor else _wrap(np.asarray(grad))
+
+    # ----- the autograd surface -------------------------------------------------------------
+    def backward(
+        self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False
+    ) -> None:
+        """Adds ``d self / d leaf`` (times ``gradient``) into the ``.grad`` of every leaf that requires grad.
+
+        A non-scalar needs ``gradient`` (same shape). The graph's saved values are freed unless
+        ``retain_graph``; ``create_graph`` records the backward too, for higher derivatives.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+        backward(self, gradient, retain_graph=bool(retain_graph), create_graph=create_graph)
+
+    @property
+    def grad_fn(self) -> str | None:
+        """The name of the op that made this tensor (``"MulBackward"``), None for leaves."""
+        return None if self._ctx is None else type(self._ctx).__name__ + "Backward"
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors no recorded op made: the ones whose ``.grad`` backward fills."""
+        return self._ctx is None
+
+    @property
+    def _version(self) -> int:
+        """How many times this tensor's storage was modified in place."""
+        return self._counter[0]
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Marks a leaf as needing a gradient (in place); only floating tensors can."""
+        if requires_grad and not dtypes.is_floating(self._data.dtype):
+            raise RuntimeError(
+                f"only Tensors of floating point dtype can require gradients, got {self.dtype}"
+            )
+        if not requires_grad and self._ctx is not None:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables; use detach()")
+        self.requires_grad = requires_grad
+        return self
+
+    def detach(self) -> Tensor:
+        """The same storage (and version counter) as a new leaf that requires no grad."""
+        return _wrap(self._data, self._counter)
+
+    def detach_(self) -> Tensor:
+        """Makes this tensor a leaf that requires no grad, in place."""
+        self._prev, self._ctx, self.requires_grad = (), None, False
+        return self
+
+    def retain_grad(self) -> None:
+        """Makes backward store this non-leaf's gradient in ``.grad`` as well."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        self._retain = True
+
+    @property
+    def retains_grad(self) -> bool:
+        """True when ``retain_grad()`` was called on this non-leaf."""
+        return self._retain and self._ctx is not None
+
+    def register_hook(self, hook: Hook) -> RemovableHandle:
+        """Calls ``hook(grad)`` when this tensor's gradient is computed; a returned tensor replaces it.
+        Returns a handle whose ``remove()`` unregisters it, as torch."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        return RemovableHandle(self._hooks, hook)
+
+    @property
+    def data(self) -> Tensor:
+        """A detached tensor on the same storage whose in-place changes autograd does not see (as torch)."""
+        return _wrap(self._data)
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        array = value._data if isinstance(value, Tensor) else np.asarray(value)
+        self._data = array
+
+    # ----- shapes, dtypes and conversions ---------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The size of each dimension (a tuple, as ``torch.Size``)."""
+        return self._data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The numpy dtype of the elements (``autograd.float32`` etc.)."""
+        return self._data.dtype
+
+    @property
+    def ndim(self) -> int:
+        """The number of dimensions."""
+        return self._data.ndim
+
+    @property
+    def device(self) -> str:
+        """Always ``"cpu"``: tensors live in numpy arrays."""
+        return "cpu"
+
+    def dim(self) -> int:
+        """The number of dimensions."""
+        return self._data.ndim
+
+    def size(self, dim: int | None = None) -> Any:
+        """The shape, or the size of dimension ``dim``."""
+        return self._data.shape if dim is None else self._data.shape[dim]
+
+    def numel(self) -> int:
+        """The number of elements."""
+        return self._data.size
+
+    def numpy(self) -> np.ndarray:
+        """The underlying ndarray (shared memory, no copy)."""
+        return self._data
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        return self._data if dtype is None else self._data.astype(dtype)
+
+    def item(self) -> Any:
+        """The value of a one-element tensor as a Python number."""
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return self._data.item()
+
+    def tolist(self) -> Any:
+        """The values as (nested) Python lists."""
+        return self._data.tolist()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {self._data.size} values is ambiguous")
+        return bool(self._data.item())
+
+    def __len__(self) -> int:
+        if not self._data.ndim:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self) -> Iterator[Tensor]:
+        return (self[i] for i in range(len(self)))
+
+    def __repr__(self) -> str:
+        body = np.array2string(self._data, separator=", ", prefix="tensor(")
+        extra = (
+            ""
+            if self._data.dtype in (dtypes.float32, dtypes.int64, dtypes.bool_)
+            else f", dtype={self.dtype}"
+        )
+        if self._ctx is not None:
+            extra += f", grad_fn=<{self.grad_fn}>"
+        elif self.requires_grad:
+            extra += ", requires_grad=True"
+        return f"tensor({body}{extra})"
+
+    def to(self, dtype: Any) -> Tensor:
+        """A copy with another dtype (the same tensor if it already has it); differentiable between floats."""
+        target = dtypes.as_dtype(dtype)
+        if target == self._data.dtype:
+            return self
+        if dtypes.is_floating(target):
+            return Cast.apply(self, target)
+        return _wrap(self._data.astype(target))
+
+    def type(self, dtype: Any) -> Tensor:
+        """Same as ``to(dtype)``."""
+        return self.to(dtype)
+
+    def float(self) -> Tensor:
+        """As float32."""
+        return self.to(dtypes.float32)
+
+    def double(self) -> Tensor:
+        """As float64."""
+        return self.to(dtypes.float64)
+
+    def half(self) -> Tensor:
+        """As float16."""
+        return self.to(dtypes.float16)
+
+    def long(self) -> Tensor:
+        """As int64 (no gradient flows through)."""
+        return self.to(dtypes.int64)
+
+    def int(self) -> Tensor:
+        """As int32 (no gradient flows through)."""
+        return self.to(dtypes.int32)
+
+    def bool(self) -> Tensor:
+        """As bool (no gradient flows through)."""
+        return self.to(dtypes.bool_)
+
+    def is_floating_point(self) -> bool:
+        """True for float16/32/64."""
+        return dtypes.is_floating(self._data.dtype)
+
+    def is_contiguous(self) -> bool:
+        """True when the elements lie in row-major order without gaps."""
+        return bool(self._data.flags.c_contiguous)
+
+    def contiguous(self) -> Tensor:
+        """This tensor if its memory is row-major, otherwise a row-major copy."""
+        return self if self._data.flags.c_contiguous else Clone.apply(self)
+
+    def clone(self) -> Tensor:
+        """A copy with its own storage; gradients flow back to this tensor."""
+        return Clone.apply(self)
+
+    def data_ptr(self) -> int:
+        """The address of the first element (views of one storage differ only by offset)."""
+        return self._data.__array_interface__["data"][0]
+
+    # ----- arithmetic -----------------------------------------------------------------------
+    def __add__(self, other: Any) -> Tensor:
+        return apply_scalar(Add, self, other) if type(other) in _NUMBERS else Add.apply(self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return apply_scalar(Add, self, other, True) if type(other) in _NUMBERS else Add.apply(other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return apply_scalar(Sub, self, other) if type(other) in _NUMBERS else Sub.apply(self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return apply_scalar(Sub, self, other, True) if type(other) in _NUMBERS else Sub.apply(other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return apply_scalar(Mul, self, other) if type(other) in _NUMBERS else Mul.apply(self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return apply_scalar(Mul, self, other, True) if type(other) in _NUMBERS else Mul.apply(other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return apply_scalar(Div, self, other) if type(other) in _NUMBERS else Div.apply(self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return apply_scalar(Div, self, other, True) if type(other) in _NUMBERS else Div.apply(other, self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return apply_scalar(Pow, self, other) if type(other) in _NUMBERS else Pow.apply(self, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return apply_scalar(Pow, self, other, True) if type(other) in _NUMBERS else Pow.apply(other, self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return MatMul.apply(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return MatMul.apply(other, self)
+
+    def __neg__(self) -> Tensor:
+        return Neg.apply(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __abs__(self) -> Tensor:
+        return Abs.apply(self)
+
+    add, sub, mul, div, pow, matmul, neg, abs = (  # noqa: A003 - PyTorch's method names
+        __add__,
+        __sub__,
+        __mul__,
+        __truediv__,
+        __pow__,
+        __matmul__,
+        __neg__,
+        __abs__,
+    )
+    subtract, multiply, divide, true_divide, negative = sub, mul, div, div, neg
+
+    # ----- comparisons: bool tensors without grad -------------------------------------------
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _compare(np.equal, self, other)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _compare(np.not_equal, self, other)
+
+    def __lt__(self, other: Any) -> Tensor:
+        return _compare(np.less, self, other)
+
+    def __le__(self, other: Any) -> Tensor:
+        return _compare(np.less_equal, self, other)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return _compare(np.greater, self, other)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return _compare(np.greater_equal, self, other)
+
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+
+    def __invert__(self) -> Tensor:
+        return _wrap(~self._data)
+
+    def __and__(self, other: Any) -> Tensor:
+        return _compare(np.bitwise_and, self, other)
+
+    def __or__(self, other: Any) -> Tensor:
+        return _compare(np.bitwise_or, self, other)
+
+    def __xor__(self, other: Any) -> Tensor:
+        return _compare(np.bitwise_xor, self, other)
+
+    def equal(self, other: Tensor) -> bool:
+        """True when both have the same shape and elements."""
+        return bool(np.array_equal(self._data, _raw(other)))
+
+    def allclose(self, other: Any, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
+        """True when every element is close to ``other``'s (numpy.allclose's rule)."""
+        return bool(np.allclose(self._data, _raw(other), rtol=rtol, atol=atol))
+
+    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """Indices of the largest values (over all elements, flattened, when ``dim`` is None)."""
+        return _wrap(np.argmax(self._data, axis=dim, keepdims=keepdim and dim is not None))
+
+    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """Indices of the smallest values (over all elements, flattened, when ``dim`` is None)."""
+        return _wrap(np.argmin(self._data, axis=dim, keepdims=keepdim and dim is not None))
+
+    def sign(self) -> Tensor:
+        """-1, 0 or 1 per element (its derivative is zero, so no graph)."""
+        return _wrap(np.sign(self._data))
+
+    def isnan(self) -> Tensor:
+        """A bool tensor, True where the element is nan."""
+        return _wrap(np.isnan(self._data))
+
+    def isfinite(self) -> Tensor:
+        """A bool tensor, True where the element is neither inf nor nan."""
+        return _wrap(np.isfinite(self._data))
+
+    def all(self) -> Tensor:
+        """True when every element is nonzero."""
+        return _wrap(np.asarray(self._data.all()))
+
+    def any(self) -> Tensor:
+        """True when some element is nonzero."""
+        return _wrap(np.asarray(self._data.any()))
+
+    # ----- in-place operations --------------------------------------------------------------
+    def add_(self, other: Any, *, alpha: float = 1) -> Tensor:
+        """self += alpha * other, in place."""
+        return _inplace(self, Add, _ADD, other if alpha == 1 else other * alpha)
+
+    def sub_(self, other: Any, *, alpha: float = 1) -> Tensor:
+        """self -= alpha * other, in place."""
+        return _inplace(self, Sub, _SUB, other if alpha == 1 else other * alpha)
+
+    def mul_(self, other: Any) -> Tensor:
+        """self *= other, in place."""
+        return _inplace(self, Mul, _MUL, other)
+
+    def div_(self, other: Any) -> Tensor:
+        """self /= other, in place."""
+        return _inplace(self, Div, _DIV, other)
+
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 - PyTorch's names
+        """Clamps every element into [min, max], in place."""
+        return _inplace(self, Clamp, _clip, min, max)
+
+    def zero_(self) -> Tensor:
+        """Sets every element to 0, in place."""
+        return self.fill_(0)
+
+    def fill_(self, value: Any) -> Tensor:
+        """Sets every element to ``value``, in place."""
+        return self.copy_(value)
+
+    def copy_(self, src: Any) -> Tensor:
+        """Copies ``src`` (broadcast to this shape) into this tensor, in place; gradients flow to ``src``."""
+        return _inplace(self, Copy, _copy, src)
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self.add_(other)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self.sub_(other)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self.mul_(other)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self.div_(other)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        _inplace(self, SetItem, _put, value, _index(index))
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return Index.apply(self, _index(index))
+
+
+class RemovableHandle:
+    """What ``register_hook`` returns: ``remove()`` takes the hook off its tensor."""
+
+    __slots__ = ("_hooks", "_hook")
+
+    def __init__(self, hooks: list[Hook], hook: Hook) -> None:
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        """Unregisters the hook (again: no effect)."""
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+class MaxResult(NamedTuple):
+    """What ``max(dim)`` and ``min(dim)`` return, as torch.return_types.max: values and their indices."""
+
+    values: Tensor
+    indices: Tensor
+
+
+# ----- making tensors without recording ------------------------------------------------------
+def _wrap(array: np.ndarray, counter: list[Any] | None = None) -> Tensor:
+    """A leaf that requires no grad around ``array`` (no copy); ``counter`` when it views another tensor."""
+    t = _new(Tensor)
+    t._data = array
+    t.grad = None
+    t.requires_grad = False
+    t._prev = ()
+    t._ctx = None
+    t._counter = [0, False] if counter is None else counter
+    t._hooks = None
+    t._retain = False
+    t.name = ""
+    return t
+
+
+_STATE = ("_data", "grad", "requires_grad", "_prev", "_ctx", "_counter", "_hooks", "_retain", "name")
+
+
+def _copy_state(target: Tensor, source: Tensor) -> Tensor:
+    """Makes ``target`` a second handle on ``source``'s node state (same storage, graph and grad)."""
+    for slot in _STATE:
+        setattr(target, slot, getattr(source, slot))
+    return target
+
+
+def _to_array(data: Any, dtype: Any, copy: bool) -> np.ndarray:
+    """Python or numpy data as an ndarray with torch's dtype inference (Python floats -> float32)."""
+    if isinstance(data, Tensor):
+        return data._data.copy() if copy else data._data
+    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
+        data = [_to_array(x, None, False) for x in data]
+    array = np.array(data, copy=copy) if copy else np.asarray(data)
+    if array.dtype == object:
+        raise TypeError(f"can't make a tensor from {type(data).__name__} holding non-numbers or ragged lists")
+    return array if dtype is not None else dtypes.infer(array, data)
+
+
+def _raw(x: Any) -> Any:
+    return x._data if isinstance(x, Tensor) else x
+
+
+def _index(index: Any) -> Any:
+    """An index with tensors and lists turned into arrays, ready for numpy."""
+    if isinstance(index, tuple):
+        return tuple(_index(i) for i in index)
+    if isinstance(index, Tensor):
+        return index._data
+    if isinstance(index, list):
+        return np.asarray(_to_array(index, None, False))
+    return index
+
+
+def _compare(ufunc: Any, a: Tensor, b: Any) -> Tensor:
+    return _wrap(ufunc(a._data, _raw(b)))
+
+
+def _fit(g: Any, parent: Tensor, upstream: Any) -> Any:
+    """A parent's gradient as the parent needs it: summed down to its shape (the one place that undoes
+    broadcasting), in its dtype, and for a leaf, in memory no other gradient shares."""
+    if g is None:
+        return None
+    data = parent._data
+    if g.shape != data.shape:
+        g = _sum_to(g, data.shape)
+    if g.dtype is not data.dtype and g.dtype != data.dtype:
+        g = g.to(data.dtype) if type(g) is Tensor else g.astype(data.dtype)
+    if parent._prev or g is not upstream and (type(g) is Tensor or g.base is None and g.flags.writeable):
+        return g
+    return g.clone() if type(g) is Tensor else g.copy()  # upstream's memory, or a view: shared elsewhere
+
+
+def _sum_to(grad: Any, shape: tuple[int, ...]) -> Any:
+    """Undoes broadcasting, the one place that does: sums ``grad`` down to ``shape``."""
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
+    )
+    if type(grad) is Tensor:
+        return grad.sum(axes, keepdim=True).reshape(shape) if axes else grad.reshape(shape)
+    return grad.sum(axis=axes, keepdims=True).reshape(shape) if axes else grad.reshape(shape)
+
+
+def _run_hooks(t: Tensor, grad: Any) -> Any:
+    for hook in list(t._hooks or ()):
+        wrapped = grad if type(grad) is Tensor else _wrap(np.asarray(grad))
+        result = hook(wrapped)
+        if result is not None:
+            grad = result if type(grad) is Tensor else _raw(result)
+    return grad
+
+
+def _check_versions(ctx: Any, node: Tensor) -> None:
+    """A saved tensor modified in place since its op ran makes backward refuse, as in torch."""
+    for counter, version in ctx._versions:
+        if counter[0] != version:
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an inplace "
+                f"operation: a tensor saved by {node.grad_fn} is at version {counter[0]}; expected version "
+                f"{version} instead."
+            )
+
+
+def _ufunc(ufunc: np.ufunc) -> Callable[..., Any]:
+    """A writer applying ``ufunc(storage, other)`` into the storage (an int tensor refuses float results)."""
+    return lambda data, other: ufunc(data, other, out=data, casting="same_kind")
+
+
+_ADD, _SUB, _MUL, _DIV = map(_ufunc, (np.add, np.subtract, np.multiply, np.true_divide))
+
+
+def _clip(data: np.ndarray, low: Any, high: Any) -> None:
+    np.clip(data, low, high, out=data)
+
+
+def _copy(data: np.ndarray, src: Any) -> None:
+    np.copyto(data, src, casting="unsafe")  # copy_ converts between any dtypes, as torch
+
+
+def _put(data: np.ndarray, value: Any, index: Any) -> None:
+    data[index] = value
+
+
+def _inplace(t: Tensor, op: Any, write: Callable[..., Any], *args: Any) -> Tensor:
+    """Runs ``op`` in place on ``t``: ``write(storage, *args)`` when nothing needs recording, otherwise ``op``
+    recorded, its result written into the storage while ``t`` takes the result's place in the graph.
+
+    A recorded in-place op is refused on a leaf that requires grad (as torch) and on a storage that a recorded
+    op already read (torch rebases those readers; here they would silently see the new values).
+    """
+    recording = STATE.grad_enabled and (
+        t.requires_grad or any(isinstance(a, Tensor) and a.requires_grad for a in args)
+    )
+    if not recording:
+        write(t._data, *map(_raw, args))
+        t._counter[0] += 1
+        return t
+    if t.requires_grad and t._ctx is None:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+    if t._counter[1]:
+        raise RuntimeError(
+            f"in-place {op.__name__} on a tensor whose storage a recorded op already read: use the "
+            "out-of-place form (or clone() first)"
+        )
+    old = _copy_state(_new(Tensor), t)
+    result = op.apply(old, *args)
+    np.copyto(t._data, result._data, casting="same_kind")
+    t._prev, t._ctx, t.requires_grad, t._hooks = result._prev, result._ctx, True, None
+    t._counter[0] += 1
+    t._counter[1] = False
+    return t
+
+
+# The ops are defined in terms of Tensor, so they are imported after it; methods attaches itself to Tensor.
+from .ops import methods  # noqa: E402, F401
+from .ops.elementwise import Abs, Add, Cast, Clamp, Clone, Div, Mul, Neg, Pow, Sub  # noqa: E402
+from .ops.function import apply_scalar  # noqa: E402
+from .ops.indexing import Copy, Index, SetItem  # noqa: E402
+from .ops.linalg import MatMul  # noqa: E402

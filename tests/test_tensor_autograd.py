@@ -1,0 +1,336 @@
+"""The autograd surface of Tensor: backward and its errors, in-place safety (version counters, leaves),
+hooks, retain_grad, custom Functions, autograd.grad, jacobian/hessian (Values and Tensors), deep graphs,
+memory, grad mode and anomaly mode."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+
+import numpy as np
+import pytest
+import torch
+
+import autograd as ag
+from autograd import Function, Value
+from autograd.functional import hessian, jacobian
+
+
+def leaf(values, dtype=ag.float64):
+    return ag.tensor(values, dtype=dtype, requires_grad=True)
+
+
+# ----- backward -----------------------------------------------------------------------------
+def test_backward_on_a_non_scalar_needs_a_gradient():
+    y = leaf([1.0, 2.0]) * 2
+    with pytest.raises(RuntimeError, match="grad can be implicitly created only for scalar outputs"):
+        y.backward()
+    y.backward(ag.tensor([1.0, 10.0]))
+
+
+def test_backward_with_a_gradient_of_the_wrong_shape_is_an_error():
+    with pytest.raises(RuntimeError, match="Mismatch in shape"):
+        (leaf([1.0, 2.0]) * 2).backward(ag.ones(3))
+
+
+def test_backward_on_a_tensor_without_grad_is_an_error():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        ag.ones(2).sum().backward()
+
+
+def test_second_backward_through_a_freed_graph_raises_unless_retained():
+    x = leaf([1.0, 2.0])
+    loss = (x * x).sum()
+    loss.backward(retain_graph=True)
+    loss.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [4.0, 8.0])
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        loss.backward()
+
+
+def test_gradients_accumulate_and_leaf_grads_do_not_alias():
+    a, b = leaf([1.0]), leaf([2.0])
+    (a + b).sum().backward()
+    (a + b).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [2.0])
+    a.grad.zero_()
+    np.testing.assert_array_equal(b.grad.numpy(), [2.0])
+
+
+def test_grad_fn_is_leaf_and_requires_grad():
+    x = leaf([1.0])
+    y = x * 2
+    assert x.is_leaf and x.grad_fn is None
+    assert not y.is_leaf and y.grad_fn == "MulBackward" and y.requires_grad
+    assert y._prev == (x,)
+    with ag.no_grad():
+        z = x * 2
+    assert z.is_leaf and not z.requires_grad and z.grad_fn is None
+    assert (x * 2).detach().is_leaf and not (x * 2).detach().requires_grad
+    assert ag.ones(2).requires_grad_().requires_grad
+
+
+def test_retain_grad_and_hooks():
+    x = leaf([1.0, 2.0])
+    y = x * 3
+    y.retain_grad()
+    seen = []
+    y.register_hook(lambda g: seen.append(g.numpy().copy()))
+    x.register_hook(lambda g: g * 10)
+    doubled = x.register_hook(lambda g: g * 2)
+    doubled.remove()
+    (y * y).sum().backward()
+    np.testing.assert_array_equal(y.grad.numpy(), [6.0, 12.0])
+    np.testing.assert_array_equal(seen[0], [6.0, 12.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [180.0, 360.0])
+
+
+def test_a_hook_on_a_non_leaf_replaces_the_gradient_flowing_on():
+    x, xt = leaf([1.0, 2.0]), torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    for t in (x, xt):
+        y = t * t
+        y.register_hook(lambda g: g * 2)
+        y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), xt.grad.numpy())
+
+
+def test_data_is_a_detached_view_for_parameter_updates():
+    p = leaf([1.0, 2.0])
+    (p * p).sum().backward()
+    p.data -= 0.5 * p.grad
+    np.testing.assert_array_equal(p.numpy(), [0.0, 0.0])
+    assert p.is_leaf and p.requires_grad and not p.data.requires_grad
+
+
+# ----- in-place ---------------------------------------------------------------------------
+def test_modifying_a_saved_tensor_makes_backward_raise_with_versions():
+    w = ag.tensor([1.0, 2.0])
+    x = leaf([3.0, 4.0])
+    y = x * w
+    w.add_(1)
+    with pytest.raises(
+        RuntimeError, match=r"modified by an inplace operation.*MulBackward.*version 1.*version 0"
+    ):
+        y.sum().backward()
+
+
+def test_modifying_a_saved_output_in_place_raises_like_torch():
+    x, xt = leaf([1.0]), torch.tensor([1.0], requires_grad=True)
+    for t in (x, xt):
+        y = t.exp()
+        y += 1
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.sum().backward()
+
+
+def test_in_place_on_a_leaf_that_requires_grad_raises_outside_no_grad():
+    p = leaf([1.0])
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        p.add_(1)
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        p[0] = 2.0
+    with ag.no_grad():
+        p.mul_(3).sub_(1)
+        p += 1
+    np.testing.assert_array_equal(p.numpy(), [3.0])
+    assert p._version == 3 and p.is_leaf
+
+
+def test_recorded_in_place_ops_match_torch():
+    x, xt = leaf([1.0, -2.0]), torch.tensor([1.0, -2.0], dtype=torch.float64, requires_grad=True)
+    for t in (x, xt):
+        y = t * 2
+        y.add_(1)
+        y.mul_(3)
+        y.clamp_(min=0.0)
+        y.div_(2)
+        y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), xt.grad.numpy())
+
+
+def test_in_place_ops_without_grad_write_into_the_storage():
+    x = ag.tensor([1.0, 2.0])
+    x.add_(ag.tensor([1.0, 1.0])).mul_(2).sub_(1, alpha=2).div_(2)
+    np.testing.assert_array_equal(x.numpy(), [1.0, 2.0])
+    x.clamp_(max=1.5)
+    x.copy_(ag.tensor([5.0]))
+    np.testing.assert_array_equal(x.numpy(), [5.0, 5.0])
+    x.zero_()
+    x.fill_(2)
+    np.testing.assert_array_equal(x.numpy(), [2.0, 2.0])
+
+
+def test_copy_is_differentiable_to_its_source():
+    w = leaf([2.0])
+    y = ag.zeros(3)
+    y.copy_(w * w)
+    y.sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [12.0])
+
+
+# ----- custom Functions, grad, jacobian and hessian ----------------------------------------
+class Softplus(Function):
+    """log(1 + e^x), with its derivative sigmoid(x) written with tensor ops (so it differentiates again)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return (x.exp() + 1).log()
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * x.sigmoid()
+
+
+class TorchSoftplus(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return (x.exp() + 1).log()
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * x.sigmoid()
+
+
+def test_custom_function_first_and_second_derivatives_match_torch():
+    data = [-2.0, 0.0, 1.5]
+    x, xt = leaf(data), torch.tensor(data, dtype=torch.float64, requires_grad=True)
+    y, yt = Softplus.apply(x), TorchSoftplus.apply(xt)
+    assert y.grad_fn == "SoftplusBackward"
+    np.testing.assert_allclose(y.numpy(), yt.detach().numpy())
+    (g,) = ag.grad(y.sum(), x, create_graph=True)
+    (gt,) = torch.autograd.grad(yt.sum(), xt, create_graph=True)
+    np.testing.assert_allclose(g.numpy(), gt.detach().numpy())
+    (h,) = ag.grad((g * g).sum(), x)
+    (ht,) = torch.autograd.grad((gt * gt).sum(), xt)
+    np.testing.assert_allclose(h.numpy(), ht.numpy())
+
+
+def test_custom_function_saved_tensor_modified_in_place_raises():
+    x = leaf([1.0])
+    w = ag.tensor([2.0])
+
+    class Scale(Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            ctx.save_for_backward(b)
+            return a * b
+
+        @staticmethod
+        def backward(ctx, g):
+            (b,) = ctx.saved_tensors
+            assert ctx.needs_input_grad == (True, False)
+            return g * b, None
+
+    y = Scale.apply(x, w)
+    y.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0])
+    z = Scale.apply(x, w)
+    w.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.backward()
+
+
+def test_autograd_grad_for_tensors_matches_torch():
+    data = np.array([[0.5, -1.0], [2.0, 0.1]])
+    x, xt = leaf(data), torch.tensor(data, requires_grad=True)
+    w = np.array([1.0, -2.0])
+    out, ref = (x.tanh() @ ag.tensor(w)), (xt.tanh() @ torch.tensor(w))
+    (g,) = ag.grad(out, [x], grad_outputs=ag.tensor([1.0, 3.0]))
+    (gt,) = torch.autograd.grad(ref, [xt], grad_outputs=torch.tensor([1.0, 3.0], dtype=torch.float64))
+    np.testing.assert_allclose(g.numpy(), gt.numpy())
+    assert x.grad is None
+
+
+def test_jacobian_and_hessian_of_a_tensor_function_match_torch():
+    def f(lib):
+        return lambda x: (x**3).sum() * x[0] + (x[1] * x).tanh().sum()
+
+    data = np.array([0.5, -1.2, 2.0])
+    jac = jacobian(lambda x: x.sigmoid() * x[0], ag.tensor(data))
+    jac_ref = torch.autograd.functional.jacobian(lambda x: x.sigmoid() * x[0], torch.tensor(data))
+    np.testing.assert_allclose(jac.numpy(), jac_ref.numpy(), rtol=1e-10)
+    hess = hessian(f(ag), ag.tensor(data))
+    hess_ref = torch.autograd.functional.hessian(f(torch), torch.tensor(data))
+    assert hess.shape == (3, 3) and not hess.requires_grad
+    np.testing.assert_allclose(hess.numpy(), hess_ref.numpy(), rtol=1e-10)
+
+
+def test_jacobian_of_a_matrix_function_has_torchs_shape():
+    data = np.arange(6.0).reshape(2, 3) / 7
+    jac = jacobian(lambda x: x.softmax(1), ag.tensor(data))
+    jac_ref = torch.autograd.functional.jacobian(lambda x: x.softmax(1), torch.tensor(data))
+    assert jac.shape == (2, 3, 2, 3)
+    np.testing.assert_allclose(jac.numpy(), jac_ref.numpy(), rtol=1e-10, atol=1e-15)
+
+
+def test_jacobian_and_hessian_of_a_value_function_match_torch():
+    def f(x):
+        return x[0] * x[1] + x[1].tanh() * x[0] ** 2
+
+    point = [0.7, -0.4]
+    jac = jacobian(f, [Value(v) for v in point])
+    hess = hessian(f, [Value(v) for v in point])
+    jac_ref = torch.autograd.functional.jacobian(f, torch.tensor(point, dtype=torch.float64))
+    hess_ref = torch.autograd.functional.hessian(f, torch.tensor(point, dtype=torch.float64))
+    np.testing.assert_allclose(jac, jac_ref.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(hess, hess_ref.numpy(), rtol=1e-12)
+    assert hessian(lambda v: v * v * v, Value(2.0)) == pytest.approx(12.0)
+    outputs = jacobian(lambda x: [x[0] * x[1], x[0].exp()], [Value(1.0), Value(2.0)])
+    np.testing.assert_allclose(outputs, [[2.0, 1.0], [np.e, 0.0]])
+
+
+# ----- graphs: depth, memory, modes --------------------------------------------------------
+def test_a_chain_of_a_hundred_thousand_ops_backpropagates():
+    x = ag.tensor(1.0, dtype=ag.float64, requires_grad=True)
+    y = x
+    for _ in range(50_000):
+        y = y * 1.00001
+        y = y + 0.0
+    y.backward()
+    assert x.grad.item() == pytest.approx(1.00001**50_000, rel=1e-4)
+
+
+def test_the_graph_is_freed_by_reference_counting_after_backward():
+    gc.disable()
+    try:
+        x = ag.randn(4, requires_grad=True, generator=0)
+        hidden = (x * 2).tanh()
+        probe = weakref.ref(hidden)
+        loss = (hidden.softmax(0) * ag.arange(4)).sum()
+        loss.backward()
+        del hidden, loss
+        assert probe() is None
+        assert x.grad is not None
+    finally:
+        gc.enable()
+
+
+def test_saved_arrays_are_released_after_backward():
+    x = leaf(np.ones(1000))
+    y = x.exp()
+    saved = weakref.ref(y._ctx.saved_tensors[0])
+    y.sum().backward()
+    del y
+    assert saved() is None
+
+
+def test_no_grad_builds_no_graph_and_enable_grad_restores_it():
+    x = leaf([1.0])
+    with ag.no_grad():
+        y = x * 2
+        with ag.enable_grad():
+            z = x * 2
+    assert not y.requires_grad and z.requires_grad
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_anomaly_mode_names_the_op_producing_nan():
+    x = leaf([-1.0, 1.0])
+    with ag.detect_anomaly(), pytest.raises(FloatingPointError, match="Log"):
+        x.log()
+    with ag.detect_anomaly(), pytest.raises(FloatingPointError, match="non-finite gradient"):
+        (x * 0).sqrt().sum().backward()

@@ -1,0 +1,253 @@
+"""Tensor maths against torch: values, gradients (random upstream gradients, broadcasting) and second
+derivatives through create_graph, in float64."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F  # noqa: N812 - the usual name
+
+import autograd as ag
+
+RNG = np.random.default_rng(0)
+
+
+def _inputs(shapes, positive):
+    arrays = [RNG.standard_normal(s) for s in shapes]
+    if positive:
+        arrays = [np.abs(a) + 0.5 for a in arrays]
+    ours = [ag.tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    return ours, theirs
+
+
+def _first(x):
+    return x[0] if isinstance(x, tuple) else x
+
+
+# name: (ours, torch, input shapes, positive inputs only)
+CASES = {
+    "add": (lambda a, b: a + b, lambda a, b: a + b, [(3, 4), (4,)], False),
+    "radd": (lambda a: 2.5 + a, lambda a: 2.5 + a, [(3, 4)], False),
+    "sub": (lambda a, b: a - b, lambda a, b: a - b, [(3, 1), (4,)], False),
+    "rsub": (lambda a: 1 - a, lambda a: 1 - a, [(3,)], False),
+    "mul": (lambda a, b: a * b, lambda a, b: a * b, [(2, 3, 4), (3, 1)], False),
+    "div": (lambda a, b: a / b, lambda a, b: a / b, [(3, 4), (4,)], True),
+    "rdiv": (lambda a: 2 / a, lambda a: 2 / a, [(3, 4)], True),
+    "pow": (lambda a, b: a**b, lambda a, b: a**b, [(3, 4), (4,)], True),
+    "pow_const": (lambda a: a**3, lambda a: a**3, [(3, 4)], False),
+    "rpow": (lambda a: 2**a, lambda a: 2**a, [(3, 4)], False),
+    "neg": (lambda a: -a * a, lambda a: -a * a, [(3,)], False),
+    "exp": (lambda a: a.exp(), lambda a: a.exp(), [(3, 4)], False),
+    "log": (lambda a: a.log(), lambda a: a.log(), [(3, 4)], True),
+    "sqrt": (lambda a: a.sqrt(), lambda a: a.sqrt(), [(3, 4)], True),
+    "abs": (lambda a: abs(a) * a, lambda a: abs(a) * a, [(3, 4)], False),
+    "tanh": (lambda a: a.tanh(), lambda a: a.tanh(), [(3, 4)], False),
+    "sigmoid": (lambda a: a.sigmoid(), lambda a: a.sigmoid(), [(3, 4)], False),
+    "relu": (lambda a: a.relu() * a, lambda a: a.relu() * a, [(3, 4)], False),
+    "leaky_relu": (lambda a: ag.leaky_relu(a, 0.1) * a, lambda a: F.leaky_relu(a, 0.1) * a, [(3, 4)], False),
+    "elu": (lambda a: a.elu(), lambda a: F.elu(a), [(3, 4)], False),
+    "clamp": (lambda a: a.clamp(-0.5, 0.5) * a, lambda a: a.clamp(-0.5, 0.5) * a, [(3, 4)], False),
+    "clamp_min": (lambda a: a.clamp(min=0.1) * a, lambda a: a.clamp(min=0.1) * a, [(3, 4)], False),
+    "maximum": (
+        lambda a, b: ag.maximum(a, b) * a,
+        lambda a, b: torch.maximum(a, b) * a,
+        [(3, 4), (4,)],
+        False,
+    ),
+    "minimum": (
+        lambda a, b: ag.minimum(a, b) * b,
+        lambda a, b: torch.minimum(a, b) * b,
+        [(3, 4), (4,)],
+        False,
+    ),
+    "where": (
+        lambda a, b: ag.where(a > 0, a * a, b),
+        lambda a, b: torch.where(a > 0, a * a, b),
+        [(3, 4), (4,)],
+        False,
+    ),
+    "sum": (lambda a: a.sum(1) * a.sum(), lambda a: a.sum(1) * a.sum(), [(3, 4)], False),
+    "sum_dims": (
+        lambda a: a.sum((0, 2), keepdim=True) * a,
+        lambda a: a.sum((0, 2), keepdim=True) * a,
+        [(2, 3, 4)],
+        False,
+    ),
+    "mean": (lambda a: a.mean(0) * a, lambda a: a.mean(0) * a, [(3, 4)], False),
+    "mean_neg_dim": (
+        lambda a: a.mean(-1, keepdim=True) * a,
+        lambda a: a.mean(-1, keepdim=True) * a,
+        [(3, 4)],
+        False,
+    ),
+    "var": (lambda a: a.var(1), lambda a: a.var(1), [(3, 4)], False),
+    "var_biased": (lambda a: a.var(0, correction=0), lambda a: a.var(0, correction=0), [(3, 4)], False),
+    "std": (lambda a: a.std(), lambda a: a.std(), [(3, 4)], False),
+    "max": (lambda a: a.max() * a, lambda a: a.max() * a, [(3, 4)], False),
+    "max_dim": (lambda a: a.max(1)[0] * a.T, lambda a: a.max(1)[0] * a.T, [(3, 4)], False),
+    "min_dim_keep": (
+        lambda a: a.min(0, keepdim=True).values * a,
+        lambda a: a.min(0, keepdim=True).values * a,
+        [(3, 4)],
+        False,
+    ),
+    "amax": (lambda a: a.amax(0) * a, lambda a: a.amax(0) * a, [(3, 4)], False),
+    "amin": (lambda a: a.amin((0, 1)) * a, lambda a: a.amin((0, 1)) * a, [(3, 4)], False),
+    "logsumexp": (lambda a: a.logsumexp(1) * a.T, lambda a: a.logsumexp(1) * a.T, [(3, 4)], False),
+    "softmax": (lambda a: a.softmax(1) * a, lambda a: a.softmax(1) * a, [(3, 4)], False),
+    "log_softmax": (lambda a: a.log_softmax(0) * a, lambda a: a.log_softmax(0) * a, [(3, 4)], False),
+    "matmul_2d": (lambda a, b: a @ b, lambda a, b: a @ b, [(3, 4), (4, 5)], False),
+    "matmul_mv": (lambda a, b: a @ b, lambda a, b: a @ b, [(3, 4), (4,)], False),
+    "matmul_vm": (lambda a, b: a @ b, lambda a, b: a @ b, [(4,), (4, 5)], False),
+    "matmul_vv": (lambda a, b: a @ b, lambda a, b: a @ b, [(4,), (4,)], False),
+    "matmul_batched": (lambda a, b: a @ b, lambda a, b: a @ b, [(2, 3, 4), (4, 5)], False),
+    "matmul_broadcast": (lambda a, b: ag.matmul(a, b), lambda a, b: a @ b, [(2, 1, 3, 4), (3, 4, 5)], False),
+    "matmul_batched_vec": (lambda a, b: a @ b, lambda a, b: a @ b, [(4,), (2, 4, 5)], False),
+    "reshape": (
+        lambda a: a.reshape(4, -1) * a.view(4, 3),
+        lambda a: a.reshape(4, -1) * a.view(4, 3),
+        [(3, 4)],
+        False,
+    ),
+    "permute": (lambda a: a.permute(2, 0, 1) * 2, lambda a: a.permute(2, 0, 1) * 2, [(2, 3, 4)], False),
+    "transpose": (lambda a: a.transpose(0, 1) * a.T, lambda a: a.transpose(0, 1) * a.T, [(3, 4)], False),
+    "expand": (lambda a: a.expand(2, 3, 4) * 3, lambda a: a.expand(2, 3, 4) * 3, [(3, 1)], False),
+    "squeeze": (
+        lambda a: a.squeeze() * a.unsqueeze(0).squeeze(0).squeeze(1),
+        lambda a: a.squeeze() * a.unsqueeze(0).squeeze(0).squeeze(1),
+        [(3, 1)],
+        False,
+    ),
+    "flatten": (lambda a: a.flatten(1) ** 2, lambda a: a.flatten(1) ** 2, [(2, 3, 4)], False),
+    "cat": (lambda a, b: ag.cat([a, b, a], 1), lambda a, b: torch.cat([a, b, a], 1), [(3, 4), (3, 2)], False),
+    "stack": (lambda a, b: ag.stack([a, b], 1), lambda a, b: torch.stack([a, b], 1), [(3, 4), (3, 4)], False),
+    "index_basic": (lambda a: a[1:, ::2] * a[0, ::2], lambda a: a[1:, ::2] * a[0, ::2], [(3, 4)], False),
+    "index_repeated": (
+        lambda a: a[[0, 0, 2], [1, 1, 3]] ** 2,
+        lambda a: a[[0, 0, 2], [1, 1, 3]] ** 2,
+        [(3, 4)],
+        False,
+    ),
+    "index_mask": (lambda a: a[a > 0] ** 2, lambda a: a[a > 0] ** 2, [(3, 4)], False),
+    "index_none_ellipsis": (lambda a: a[None, ..., 1], lambda a: a[None, ..., 1], [(3, 4)], False),
+    "split_chunk": (
+        lambda a: a.split(2, 1)[1] * a.chunk(2, 1)[0],
+        lambda a: a.split(2, 1)[1] * a.chunk(2, 1)[0],
+        [(3, 4)],
+        False,
+    ),
+    "cast": (lambda a: a.float().double() * a, lambda a: a.float().double() * a, [(3,)], False),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_forward_and_gradient_match_torch(name):
+    ours_f, torch_f, shapes, positive = CASES[name]
+    ours, theirs = _inputs(shapes, positive)
+    out, ref = _first(ours_f(*ours)), _first(torch_f(*theirs))
+    assert out.shape == tuple(ref.shape)
+    np.testing.assert_allclose(out.numpy(), ref.detach().numpy(), rtol=1e-6, atol=1e-6)
+    upstream = RNG.standard_normal(ref.shape)
+    out.backward(ag.tensor(upstream))
+    ref.backward(torch.tensor(upstream))
+    for a, b in zip(ours, theirs, strict=True):
+        assert a.grad.shape == a.shape and a.grad.dtype == a.dtype
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_second_derivatives_match_torch(name):
+    ours_f, torch_f, shapes, positive = CASES[name]
+    ours, theirs = _inputs(shapes, positive)
+    out, ref = _first(ours_f(*ours)), _first(torch_f(*theirs))
+    first = ag.grad((out * out).sum(), ours, create_graph=True)
+    first_ref = torch.autograd.grad((ref * ref).sum(), theirs, create_graph=True)
+    for g, r in zip(first, first_ref, strict=True):
+        np.testing.assert_allclose(g.numpy(), r.detach().numpy(), rtol=1e-6, atol=1e-6)
+    weights = [RNG.standard_normal(a.shape) for a in ours]
+    total = sum((g * ag.tensor(w)).sum() for g, w in zip(first, weights, strict=True))
+    total_ref = sum((g * torch.tensor(w)).sum() for g, w in zip(first_ref, weights, strict=True))
+    second = ag.grad(total, ours)
+    second_ref = torch.autograd.grad(total_ref, theirs, allow_unused=True)
+    for g, r in zip(second, second_ref, strict=True):
+        expected = np.zeros(g.shape) if r is None else r.numpy()
+        np.testing.assert_allclose(g.numpy(), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_third_derivative_of_tanh_matches_torch():
+    x, xt = (
+        ag.tensor([0.3, -1.2], dtype=ag.float64, requires_grad=True),
+        torch.tensor([0.3, -1.2], dtype=torch.float64, requires_grad=True),
+    )
+    g = ag.grad(x.tanh().sum(), x, create_graph=True)[0]
+    gt = torch.autograd.grad(xt.tanh().sum(), xt, create_graph=True)[0]
+    g2 = ag.grad(g.sum(), x, create_graph=True)[0]
+    g2t = torch.autograd.grad(gt.sum(), xt, create_graph=True)[0]
+    g3, g3t = ag.grad(g2.sum(), x)[0], torch.autograd.grad(g2t.sum(), xt)[0]
+    np.testing.assert_allclose(g3.numpy(), g3t.numpy(), rtol=1e-10)
+
+
+@pytest.mark.parametrize("value", [1e4, -1e4])
+def test_softmax_family_is_stable_for_large_inputs(value):
+    data = np.array([[value, 0.0, -value], [value, value, 1.0]], np.float32)
+    x, xt = ag.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    for ours, theirs in [
+        (x.softmax(1), xt.softmax(1)),
+        (x.log_softmax(1), xt.log_softmax(1)),
+        (x.logsumexp(1), xt.logsumexp(1)),
+    ]:
+        assert np.all(np.isfinite(ours.numpy()))
+        np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-6)
+    x.log_softmax(1)[:, 0].sum().backward()
+    xt.log_softmax(1)[:, 0].sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), atol=1e-6)
+
+
+def test_cross_entropy_pattern_with_integer_array_indexing():
+    logits = RNG.standard_normal((5, 3)).astype(np.float32)
+    labels = np.array([0, 2, 2, 1, 0])
+    x, xt = ag.tensor(logits, requires_grad=True), torch.tensor(logits, requires_grad=True)
+    loss = -x.log_softmax(1)[ag.arange(5), ag.tensor(labels)].mean()
+    ref = F.cross_entropy(xt, torch.tensor(labels))
+    loss.backward()
+    ref.backward()
+    assert loss.item() == pytest.approx(ref.item(), rel=1e-6)
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), atol=1e-7)
+
+
+def test_max_with_dim_returns_values_and_indices_like_torch():
+    data = np.array([[1.0, 5.0, 5.0], [7.0, 2.0, 7.0]], np.float32)
+    values, indices = ag.tensor(data).max(1)
+    ref = torch.tensor(data).max(1)
+    np.testing.assert_array_equal(values.numpy(), ref.values.numpy())
+    np.testing.assert_array_equal(indices.numpy(), ref.indices.numpy())
+    assert indices.dtype == ag.int64
+    np.testing.assert_array_equal(ag.tensor(data).argmax(1).numpy(), torch.tensor(data).argmax(1).numpy())
+    assert ag.tensor(data).argmin().item() == torch.tensor(data).argmin().item()
+
+
+def test_ties_in_max_share_the_gradient_like_torch():
+    data = np.array([3.0, 1.0, 3.0])
+    x, xt = ag.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    x.max().backward()
+    xt.max().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), xt.grad.numpy())
+    y, yt = ag.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    ag.maximum(y, ag.tensor([3.0, 0.0, 4.0])).sum().backward()
+    torch.maximum(yt, torch.tensor([3.0, 0.0, 4.0], dtype=torch.float64)).sum().backward()
+    np.testing.assert_array_equal(y.grad.numpy(), yt.grad.numpy())
+
+
+def test_comparisons_return_bool_tensors_without_grad():
+    x = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    for result in (x > 2, x >= 2, x < 2, x <= 2, x == 2, x != 2):
+        assert result.dtype == ag.bool_ and not result.requires_grad
+    np.testing.assert_array_equal((x > 1.5).numpy(), [False, True, True])
+    np.testing.assert_array_equal(((x > 1.5) & (x < 2.5)).numpy(), [False, True, False])
+
+
+def test_broadcasting_error_names_the_op_and_shapes():
+    with pytest.raises((RuntimeError, ValueError), match=r"\(2,3\).*\(4,\)|2,3.*4"):
+        ag.ones(2, 3) + ag.ones(4)

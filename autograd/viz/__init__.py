@@ -1,0 +1,8 @@
+"""Computation graphs as pictures: ``draw_dot`` (micrograd's call, a ``graphviz.Digraph``), ``render`` to
+SVG/PNG/PDF/DOT with or without a system Graphviz, and ``backprop_steps`` (one SVG per backward step)."""
+
+from .backends import GraphvizUnavailableError, RenderError
+from .draw import Diagram, draw_dot, render
+from .steps import backprop_steps
+
+__all__ = ["Diagram", "GraphvizUnavailableError", "RenderError", "backprop_steps", "draw_dot", "render"]

@@ -14,6 +14,8 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(PY) -m nn train --dataset moons --hidden 16,16 --activation relu --epochs 200 --lr 0.1 --seed 0 --out out/
+	$(PY) -m autograd render "tanh(x1*w1 + x2*w2 + b)" \
+		--set x1=2 x2=0 w1=-3 w2=1 b=6.8813735870195432 -o out/neuron.svg
 
 test: $(STAMP)
 	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(PY) -m pytest -q

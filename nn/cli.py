@@ -1,0 +1,207 @@
+"""``python -m nn train ...``: train an MLP on a toy dataset with the tensor engine, then write a
+decision-boundary plot, a loss curve (SVG) and the model (``.npz``) to ``--out``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import autograd
+from autograd.viz import render
+
+from .data import DATASETS, DataLoader, TensorDataset
+from .metrics import accuracy, as_numpy
+from .module import Module
+from .optim import SGD, Adam, Optimizer
+from .recipes import ACTIVATIONS, OutputRecipe, mlp, output_recipe, suggest_hidden_units
+from .serialize import save
+from .train import History, fit
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text}")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text}")
+    return value
+
+
+def _hidden(text: str) -> list[int] | None:
+    """``"16,16"`` -> [16, 16]; ``"auto"`` -> None (one layer of ``suggest_hidden_units``); ``""`` -> []."""
+    if text.strip() == "auto":
+        return None
+    if not text.strip():
+        return []
+    try:
+        return [_positive_int(part.strip()) for part in text.split(",")]
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"--hidden takes comma-separated positive widths like 16,16 (or 'auto'), got {text!r}"
+        ) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``nn`` command line."""
+    parser = argparse.ArgumentParser(prog="python -m nn", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    train = commands.add_parser("train", help="train an MLP on a toy dataset and plot it")
+    train.add_argument("--dataset", choices=sorted(DATASETS), default="moons")
+    train.add_argument("--samples", type=_positive_int, default=200, help="number of points (default 200)")
+    train.add_argument("--noise", type=_non_negative_float, default=0.1,
+                       help="std of the Gaussian noise (of each cluster for blobs), default 0.1")
+    train.add_argument("--hidden", type=_hidden, default=[16, 16],
+                       help="hidden widths, e.g. 16,16, or 'auto'")
+    train.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu")
+    train.add_argument("--epochs", type=_positive_int, default=200)
+    train.add_argument("--lr", type=_positive_float, default=0.1)
+    train.add_argument("--optimizer", choices=("sgd", "adam"), default="adam")
+    train.add_argument("--momentum", type=_non_negative_float, default=0.0, help="SGD momentum")
+    train.add_argument("--batch-size", type=_positive_int, default=None, help="default: the full dataset")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--out", type=Path, default=Path("out"), help="output directory")
+    train.add_argument("--no-progress", action="store_true", help="never show the progress bar")
+    return parser
+
+
+def _optimizer(args: argparse.Namespace, model: Module) -> Optimizer:
+    if args.optimizer == "adam":
+        return Adam(model.parameters(), lr=args.lr)
+    return SGD(model.parameters(), lr=args.lr, momentum=args.momentum)
+
+
+def _probabilities(model: Module, recipe: OutputRecipe, X: np.ndarray) -> np.ndarray:
+    """The head's output on ``X``: P(class 1) for binary, class probabilities for multiclass."""
+    with autograd.no_grad():
+        return as_numpy(recipe.head()(model(autograd.tensor(X))))
+
+
+def plot_decision_boundary(
+    model: Module, recipe: OutputRecipe, X: np.ndarray, y: np.ndarray, path: Path, title: str
+) -> None:
+    """Filled contours of the predicted class over the plane with the data points on top."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    pad = 0.5
+    xs = np.linspace(X[:, 0].min() - pad, X[:, 0].max() + pad, 200)
+    ys = np.linspace(X[:, 1].min() - pad, X[:, 1].max() + pad, 200)
+    gx, gy = np.meshgrid(xs, ys)
+    probs = _probabilities(model, recipe, np.stack([gx.ravel(), gy.ravel()], axis=1))
+    if recipe.task == "binary":
+        surface = probs.reshape(gx.shape)
+        levels = np.linspace(0.0, 1.0, 11)
+    else:
+        surface = probs.argmax(axis=1).reshape(gx.shape)
+        levels = np.arange(probs.shape[1] + 1) - 0.5
+    fig, ax = plt.subplots(figsize=(6, 5))
+    filled = ax.contourf(gx, gy, surface, levels=levels, cmap="RdBu" if recipe.task == "binary" else "tab10",
+                         alpha=0.6)
+    fig.colorbar(filled, ax=ax, label="P(class 1)" if recipe.task == "binary" else "predicted class")
+    ax.scatter(X[:, 0], X[:, 1], c=y, cmap="RdBu" if recipe.task == "binary" else "tab10",
+               edgecolors="k", s=18)
+    ax.set_title(title)
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def plot_history(history: History, path: Path) -> None:
+    """The loss per epoch (log scale) with the training accuracy on a second axis."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    epochs = np.arange(1, len(history.loss) + 1)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(epochs, history.loss, color="tab:blue", label="loss")
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("training loss", color="tab:blue")
+    if "accuracy" in history.metrics:
+        twin = ax.twinx()
+        twin.plot(epochs, history.metrics["accuracy"], color="tab:orange", label="accuracy")
+        twin.set_ylabel("training accuracy", color="tab:orange")
+        twin.set_ylim(0, 1.02)
+    ax.set_title("training curve")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def train(args: argparse.Namespace) -> dict[str, Any]:
+    """Runs the ``train`` command; returns the final accuracy and the paths written."""
+    maker = DATASETS[args.dataset]
+    spread = {"cluster_std": args.noise} if args.dataset == "blobs" else {"noise": args.noise}
+    X, y = maker(n_samples=args.samples, seed=args.seed, **spread)
+    n_classes = int(y.max()) + 1
+    recipe = output_recipe("binary" if n_classes == 2 else "multiclass")
+    n_out = recipe.output_units(n_classes)
+    hidden = [suggest_hidden_units(X.shape[1], n_out)] if args.hidden is None else args.hidden
+    model = mlp(X.shape[1], hidden, n_out, args.activation, generator=np.random.default_rng(args.seed),
+                dtype=autograd.float64)
+    inputs, targets = autograd.tensor(X), autograd.tensor(recipe.targets(y))
+    batch = args.batch_size or len(X)
+    loader = DataLoader(TensorDataset(inputs, targets), batch_size=batch, shuffle=batch < len(X),
+                        seed=args.seed)
+    history = fit(model, recipe.loss(), _optimizer(args, model), loader, args.epochs,
+                  metrics={"accuracy": accuracy}, progress=not args.no_progress)
+    with autograd.no_grad():
+        final = accuracy(model(inputs), y)
+    args.out.mkdir(parents=True, exist_ok=True)
+    boundary, curve = args.out / "decision_boundary.svg", args.out / "loss.svg"
+    sizes = "-".join(map(str, [X.shape[1], *hidden, n_out]))
+    title = f"{args.dataset}: {sizes} {args.activation}, acc {final:.1%}"
+    plot_decision_boundary(model, recipe, X, y, boundary, title)
+    plot_history(history, curve)
+    weights = save(model, args.out / "model.npz")
+    graph = render(recipe.loss()(model(inputs), targets), args.out / "mlp.svg", model=model)
+    print(model)
+    print(f"final loss {history.loss[-1]:.4f}  final training accuracy {final:.2%}")
+    if history.dead_relu and history.dead_relu[-1] is not None:
+        print(f"dead ReLU units in the last epoch: {history.dead_relu[-1]:.0%}")
+    print(f"wrote {boundary}, {curve}, {weights}, {graph} (the trained model's graph)")
+    return {"accuracy": final, "files": [boundary, curve, weights, graph], "history": history}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``python -m nn``."""
+    args = build_parser().parse_args(argv)
+    if args.command == "train":
+        train(args)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

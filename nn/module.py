@@ -1,0 +1,316 @@
+"""``Module``, ``Parameter``, ``Sequential`` and ``Identity``: torch.nn's containers on ``autograd.Tensor``.
+
+A module registers the ``Parameter``s and sub-modules assigned to its attributes, in definition order,
+so ``parameters()`` and ``named_parameters()`` (names like ``"0.weight"``, ``"layers.1.bias"``) walk the
+tree as torch does, and ``state_dict()`` / ``load_state_dict()`` move the weights in and out.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import numpy as np
+
+from autograd import Tensor, dtypes, no_grad
+
+Hook = Callable[["Module", tuple[Any, ...], Any], Any]
+
+
+class Parameter(Tensor):
+    """A Tensor that a ``Module`` registers as a weight to learn (``requires_grad=True`` by default)."""
+
+    __slots__ = ()
+
+    def __init__(self, data: Any, requires_grad: bool = True) -> None:
+        super().__init__(data, requires_grad=requires_grad)
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + super().__repr__()
+
+
+class RemovableHandle:
+    """Returned by ``register_forward_hook``; ``remove()`` unregisters the hook."""
+
+    def __init__(self, hooks: dict[int, Hook], key: int) -> None:
+        self._hooks, self._key = hooks, key
+
+    def remove(self) -> None:
+        self._hooks.pop(self._key, None)
+
+
+class Module:
+    """Base class of layers and models: subclasses set parameters and sub-modules in ``__init__`` and
+    define ``forward``; calling the module runs ``forward`` and then any forward hooks."""
+
+    training: bool
+    _parameters: dict[str, Parameter | None]
+    _modules: dict[str, Module | None]
+    _forward_hooks: dict[int, Hook]
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "training", True)
+        object.__setattr__(self, "_parameters", {})
+        object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "_forward_hooks", {})
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} does not define forward()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        out = self.forward(*args, **kwargs)
+        if self._forward_hooks:
+            for hook in list(self._forward_hooks.values()):
+                result = hook(self, args, out)
+                if result is not None:
+                    out = result
+        return out
+
+    def register_forward_hook(self, hook: Hook) -> RemovableHandle:
+        """``hook(module, inputs, output)`` runs after every forward; a non-None result replaces the
+        output."""
+        key = max(self._forward_hooks, default=-1) + 1
+        self._forward_hooks[key] = hook
+        return RemovableHandle(self._forward_hooks, key)
+
+    # ----- registration ----------------------------------------------------------------------
+    def __setattr__(self, name: str, value: Any) -> None:
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(f"{type(self).__name__}: call Module.__init__() before assigning attributes")
+        if isinstance(value, Parameter):
+            self.register_parameter(name, value)
+        elif isinstance(value, Module):
+            self.add_module(name, value)
+        elif name in self._parameters or name in self._modules:
+            is_param = name in self._parameters
+            kind, expected = ("parameter", "Parameter") if is_param else ("child module", "Module")
+            if value is not None:
+                raise TypeError(f"cannot assign a {type(value).__name__} as {kind} {name!r} "
+                                f"(nn.{expected} or None expected)")
+            (self._parameters if is_param else self._modules)[name] = None
+            object.__setattr__(self, name, None)
+        else:
+            object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        self._parameters.pop(name, None)
+        self._modules.pop(name, None)
+        object.__delattr__(self, name)
+
+    # Registered parameters and modules are also plain attributes (kept in step by __setattr__ and
+    # __delattr__), so reading ``self.weight`` is an ordinary lookup, not a __getattr__ fallback.
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Registers ``param`` under ``name`` (``None`` reserves the name, as torch's ``bias=False``)."""
+        _check_name(name)
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"register_parameter: {name!r} must be a Parameter or None, "
+                            f"got {type(param).__name__}")
+        self._modules.pop(name, None)
+        self._parameters[name] = param
+        object.__setattr__(self, name, param)
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        """Registers a sub-module under ``name``."""
+        _check_name(name)
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: {name!r} must be a Module, got {type(module).__name__}")
+        self._parameters.pop(name, None)
+        self._modules[name] = module
+        object.__setattr__(self, name, module)
+
+    # ----- walking the tree ------------------------------------------------------------------
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """The direct sub-modules with their attribute names."""
+        for name, module in self._modules.items():
+            if module is not None:
+                yield name, module
+
+    def children(self) -> Iterator[Module]:
+        for _, module in self.named_children():
+            yield module
+
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """This module (named ``prefix``) and every descendant, depth first, each once."""
+        seen: set[int] = set()
+        stack: list[tuple[str, Module]] = [(prefix, self)]
+        while stack:
+            name, module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield name, module
+            children = [(f"{name}.{child}" if name else child, m) for child, m in module.named_children()]
+            stack.extend(reversed(children))
+
+    def modules(self) -> Iterator[Module]:
+        for _, module in self.named_modules():
+            yield module
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """``("0.weight", p)`` pairs in definition order; a parameter shared by two modules comes once."""
+        seen: set[int] = set()
+        modules = self.named_modules(prefix) if recurse else iter([(prefix, self)])
+        for module_name, module in modules:
+            for name, param in module._parameters.items():
+                if param is None or id(param) in seen:
+                    continue
+                seen.add(id(param))
+                yield (f"{module_name}.{name}" if module_name else name), param
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        for _, param in self.named_parameters(recurse=recurse):
+            yield param
+
+    def apply(self, fn: Callable[[Module], None]) -> Module:
+        """Calls ``fn`` on every sub-module, then on this one (as torch, e.g. to re-initialise)."""
+        for module in self.children():
+            module.apply(fn)
+        fn(self)
+        return self
+
+    # ----- training state --------------------------------------------------------------------
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clears every parameter's ``.grad`` (to None by default, as torch 2; gradients accumulate)."""
+        for param in self.parameters():
+            _clear_grad(param, set_to_none)
+
+    def train(self, mode: bool = True) -> Module:
+        """Sets training mode on this module and every descendant; returns self."""
+        for module in self.modules():
+            object.__setattr__(module, "training", bool(mode))
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode: ``train(False)``."""
+        return self.train(False)
+
+    def to(self, dtype: Any) -> Module:
+        """Converts every parameter (and its gradient) to the floating ``dtype`` in place; returns self."""
+        target = dtypes.as_dtype(dtype)
+        if not dtypes.is_floating(target):
+            raise TypeError(f"Module.to: parameters must stay floating point, got {target}")
+        for param in self.parameters():
+            param.data = param.data.to(target)
+            if param.grad is not None:
+                param.grad = param.grad.to(target)
+        return self
+
+    def double(self) -> Module:
+        """Parameters as float64."""
+        return self.to(dtypes.float64)
+
+    def float(self) -> Module:
+        """Parameters as float32."""
+        return self.to(dtypes.float32)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Turns gradient tracking of every parameter on or off (freezing layers); returns self."""
+        for param in self.parameters():
+            param.requires_grad_(requires_grad)
+        return self
+
+    # ----- weights in and out ----------------------------------------------------------------
+    def state_dict(self) -> OrderedDict[str, Tensor]:
+        """Every parameter as a detached tensor sharing its storage (as torch), keyed by
+        ``named_parameters`` names."""
+        return OrderedDict((name, param.detach()) for name, param in self.named_parameters())
+
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> None:
+        """Copies values into the parameters after checking them all: with ``strict`` the names must match
+        exactly; shapes must always match. On any error nothing is changed."""
+        own = dict(self.named_parameters())
+        arrays: dict[str, np.ndarray] = {}
+        for name, value in state_dict.items():
+            if name not in own:
+                continue
+            array = np.asarray(value)
+            if array.dtype.kind not in "fiu":
+                raise TypeError(f"load_state_dict: {name!r} holds {array.dtype} values, "
+                                "expected real numbers")
+            if array.shape != tuple(own[name].shape):
+                raise ValueError(f"load_state_dict: {name!r} has shape {array.shape}, "
+                                 f"the model expects {tuple(own[name].shape)}")
+            arrays[name] = array
+        if strict:
+            missing = sorted(set(own) - set(state_dict))
+            unexpected = sorted(set(state_dict) - set(own))
+            if missing or unexpected:
+                raise KeyError(f"load_state_dict: missing keys {missing}, unexpected keys {unexpected}")
+        with no_grad():
+            for name, array in arrays.items():
+                param = own[name]
+                param.copy_(Tensor(array.astype(param.dtype)))
+
+    # ----- printing --------------------------------------------------------------------------
+    def extra_repr(self) -> str:
+        """The arguments shown between the parentheses of ``repr`` (override in subclasses)."""
+        return ""
+
+    def __repr__(self) -> str:
+        lines = [f"({name}): " + repr(module).replace("\n", "\n  ") for name, module in self.named_children()]
+        extra = self.extra_repr()
+        if not lines:
+            return f"{type(self).__name__}({extra})"
+        body = "\n  ".join(([extra] if extra else []) + lines)
+        return f"{type(self).__name__}(\n  {body}\n)"
+
+
+def _clear_grad(param: Tensor, set_to_none: bool) -> None:
+    if set_to_none or param.grad is None:
+        param.grad = None
+    else:
+        param.grad.zero_()
+
+
+def _check_name(name: str) -> None:
+    if not isinstance(name, str) or not name or "." in name:
+        raise KeyError(f"module and parameter names must be non-empty strings without '.', got {name!r}")
+
+
+class Sequential(Module):
+    """Modules applied in order, named ``"0"``, ``"1"``, ... (or by the keys of an ordered dict)."""
+
+    def __init__(self, *modules: Module | Mapping[str, Module]) -> None:
+        super().__init__()
+        if len(modules) == 1 and isinstance(modules[0], Mapping):
+            for name, module in modules[0].items():
+                self.add_module(name, module)
+        else:
+            for index, module in enumerate(modules):
+                self.add_module(str(index), module)  # type: ignore[arg-type]
+
+    def forward(self, x: Any) -> Any:
+        for module in self._modules.values():
+            x = module(x)  # type: ignore[misc]
+        return x
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self.children())
+
+    def __getitem__(self, index: int | slice) -> Any:
+        items = list(self._modules.items())
+        if isinstance(index, slice):
+            return Sequential(OrderedDict(items[index]))  # type: ignore[arg-type]
+        try:
+            return items[index][1]
+        except IndexError:
+            raise IndexError(f"Sequential index {index} out of range for {len(items)} modules") from None
+
+    def append(self, module: Module) -> Sequential:
+        """Adds ``module`` at the end; returns self."""
+        self.add_module(str(len(self)), module)
+        return self
+
+
+class Identity(Module):
+    """Returns its input: a placeholder layer (e.g. the regression output 'activation')."""
+
+    def forward(self, x: Any) -> Any:
+        return x
+
+
+__all__ = ["Identity", "Module", "Parameter", "RemovableHandle", "Sequential"]

@@ -1,0 +1,135 @@
+"""``fit``: the training procedure of curriculum item 8 (forward, loss, backward, step, repeat) with a
+history that makes trouble visible: per-layer gradient norms (vanishing gradients) and the fraction of
+ReLU units that never fire (dead ReLUs)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .activations import ReLU
+from .module import Module
+from .optim import Optimizer
+
+Metric = Callable[[Any, Any], float]
+
+
+@dataclass
+class History:
+    """Per-epoch records: mean loss, each metric (averaged over batches by size), the mean gradient
+    norm of each layer that owns parameters (keyed by module name), and the fraction of ReLU units that
+    output 0 for every sample of the epoch (None without ReLUs)."""
+
+    loss: list[float] = field(default_factory=list)
+    metrics: dict[str, list[float]] = field(default_factory=dict)
+    grad_norms: dict[str, list[float]] = field(default_factory=dict)
+    dead_relu: list[float | None] = field(default_factory=list)
+
+
+class _DeadReluMonitor:
+    """Forward hooks on every ``ReLU``: per unit, whether it was positive for some sample this epoch."""
+
+    def __init__(self, model: Module) -> None:
+        self.alive: dict[int, np.ndarray] = {}
+        self.handles = [m.register_forward_hook(self._record) for m in model.modules() if isinstance(m, ReLU)]
+
+    def _record(self, module: Module, inputs: tuple[Any, ...], output: Any) -> None:
+        values = output.numpy()
+        fired = (values.reshape(len(values), -1) > 0).any(axis=0) if values.ndim > 1 else values > 0
+        seen = self.alive.get(id(module))
+        self.alive[id(module)] = fired if seen is None else seen | fired
+
+    def dead_fraction(self) -> float | None:
+        """Fraction of units that never fired since the last call; resets the record."""
+        if not self.alive:
+            return None
+        total = sum(a.size for a in self.alive.values())
+        dead = sum(int((~a).sum()) for a in self.alive.values())
+        self.alive = {}
+        return dead / total
+
+    def remove(self) -> None:
+        for handle in self.handles:
+            handle.remove()
+
+
+def _layers(model: Module) -> list[tuple[str, list[Any]]]:
+    """(name, own parameters) of each module that holds parameters directly; the root is ``"model"``."""
+    return [(name or "model", [p for p in m._parameters.values() if p is not None])
+            for name, m in model.named_modules() if any(p is not None for p in m._parameters.values())]
+
+
+def _grad_norm(params: Iterable[Any]) -> float:
+    """sqrt of the sum of squared gradient entries (0 for parameters without a gradient)."""
+    return float(np.sqrt(sum(float(np.sum(p.grad.numpy() ** 2)) for p in params if p.grad is not None)))
+
+
+def fit(
+    model: Module,
+    loss_fn: Callable[[Any, Any], Any],
+    optimizer: Optimizer,
+    loader: Iterable[tuple[Any, Any]],
+    epochs: int,
+    metrics: Mapping[str, Metric] | None = None,
+    progress: bool = True,
+) -> History:
+    """Trains ``model`` for ``epochs`` passes over ``loader`` (batches of ``(inputs, targets)``) and returns
+    the ``History``. Metrics are computed on the training outputs of each batch, before its update.
+    The tqdm progress bar shows only when ``progress`` and stderr is a terminal."""
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+        raise ValueError(f"fit: epochs must be a non-negative int, got {epochs!r}")
+    metrics = dict(metrics or {})
+    history = History(metrics={name: [] for name in metrics})
+    layers = _layers(model)
+    history.grad_norms = {name: [] for name, _ in layers}
+    monitor = _DeadReluMonitor(model)
+    bar = None
+    if progress and sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(total=epochs, desc="training", unit="epoch", file=sys.stderr)
+    model.train()
+    try:
+        for _ in range(epochs):
+            seen, total_loss = 0, 0.0
+            sums = dict.fromkeys(metrics, 0.0)
+            norms = dict.fromkeys(history.grad_norms, 0.0)
+            batches = 0
+            for inputs, targets in loader:
+                optimizer.zero_grad()
+                output = model(inputs)
+                loss = loss_fn(output, targets)
+                loss.backward()
+                for name, params in layers:
+                    norms[name] += _grad_norm(params)
+                optimizer.step()
+                size = int(inputs.shape[0])
+                seen += size
+                batches += 1
+                total_loss += loss.item() * size
+                for name, metric in metrics.items():
+                    sums[name] += metric(output, targets) * size
+            if not seen:
+                raise ValueError("fit: the loader produced no batches")
+            history.loss.append(total_loss / seen)
+            for name in metrics:
+                history.metrics[name].append(sums[name] / seen)
+            for name in norms:
+                history.grad_norms[name].append(norms[name] / batches)
+            history.dead_relu.append(monitor.dead_fraction())
+            if bar is not None:
+                bar.set_postfix({"loss": f"{history.loss[-1]:.4f}",
+                                 **{k: f"{v[-1]:.3f}" for k, v in history.metrics.items()}})
+                bar.update()
+    finally:
+        monitor.remove()
+        if bar is not None:
+            bar.close()
+    return history
+
+
+__all__ = ["History", "fit"]

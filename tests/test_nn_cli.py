@@ -1,0 +1,105 @@
+"""``python -m nn train`` smoke tests: files written, SVGs parse, the model loads; bad arguments rejected."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import nn
+from nn.cli import build_parser, main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_train_writes_plots_and_model(tmp_path, capsys):
+    out = tmp_path / "out"
+    main(
+        [
+            "train",
+            "--dataset",
+            "moons",
+            "--hidden",
+            "8,8",
+            "--epochs",
+            "5",
+            "--samples",
+            "40",
+            "--seed",
+            "1",
+            "--out",
+            str(out),
+        ]
+    )
+    printed = capsys.readouterr().out
+    assert "final training accuracy" in printed
+    for name in ("decision_boundary.svg", "loss.svg"):
+        root = ET.parse(out / name).getroot()
+        assert root.tag.endswith("svg")
+    model = nn.mlp(2, [8, 8], 1)
+    nn.load(model, out / "model.npz")
+    assert np.load(out / "model.npz")["0.weight"].shape == (8, 2)
+
+
+@pytest.mark.parametrize("dataset", ["spirals", "blobs"])
+def test_multiclass_datasets_run(tmp_path, dataset, capsys):
+    main(
+        [
+            "train",
+            "--dataset",
+            dataset,
+            "--hidden",
+            "auto",
+            "--epochs",
+            "2",
+            "--samples",
+            "30",
+            "--optimizer",
+            "sgd",
+            "--momentum",
+            "0.9",
+            "--batch-size",
+            "8",
+            "--out",
+            str(tmp_path),
+        ]
+    )
+    assert (tmp_path / "decision_boundary.svg").exists()
+    assert "final training accuracy" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["train", "--dataset", "mnist"],
+        ["train", "--hidden", "16,x"],
+        ["train", "--hidden", "0"],
+        ["train", "--epochs", "-3"],
+        ["train", "--lr", "0"],
+        ["train", "--activation", "swish"],
+        [],
+    ],
+)
+def test_bad_arguments_are_argparse_errors(argv, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        build_parser().parse_args(argv)
+    assert exit_info.value.code == 2
+    assert "error:" in capsys.readouterr().err
+
+
+def test_python_dash_m_entry_point(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "nn", "train", "--epochs", "3", "--samples", "20", "--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "final training accuracy" in result.stdout
+    assert (tmp_path / "model.npz").exists()

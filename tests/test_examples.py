@@ -1,0 +1,173 @@
+"""Runs every script in examples/ (each in its own temporary out dir) and checks the numbers it returns,
+plus the copyable tests of the custom-op example (examples/test_my_op.py)."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import math
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+SCRIPTS = sorted(p.stem for p in EXAMPLES.glob("0*_*.py"))
+if str(EXAMPLES) not in sys.path:
+    sys.path.insert(0, str(EXAMPLES))  # the scripts import their neighbours (plots, my_op), as run directly
+
+
+def load(stem: str) -> ModuleType:
+    """Imports examples/<stem>.py (names like 01_... are not valid module names, so by path)."""
+    spec = importlib.util.spec_from_file_location(f"example_{stem}", EXAMPLES / f"{stem}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    """run(stem) -> (result of main(out_dir), out_dir, printed text); each example runs once per module."""
+    cache: dict[str, tuple[dict, Path, str]] = {}
+
+    def get(stem: str) -> tuple[dict, Path, str]:
+        if stem not in cache:
+            out_dir = tmp_path_factory.mktemp(stem)
+            printed = io.StringIO()
+            with contextlib.redirect_stdout(printed):
+                result = load(stem).main(out_dir=str(out_dir))
+            cache[stem] = (result, out_dir, printed.getvalue())
+        return cache[stem]
+
+    return get
+
+
+def test_the_expected_examples_exist():
+    assert SCRIPTS == [
+        "01_perceptron_gates", "02_xor_mlp", "03_chain_rule", "04_activations",
+        "05_vanishing_gradients", "06_tensors", "07_training", "08_custom_op",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("stem", SCRIPTS)
+def test_each_example_writes_svg_pictures_under_out_and_says_where(run, stem):
+    result, out_dir, printed = run(stem)
+    assert result["files"]
+    for path in map(Path, result["files"]):
+        assert path.is_file() and out_dir in path.parents
+        assert ET.parse(path).getroot().tag == "{http://www.w3.org/2000/svg}svg"
+    assert str(result["files"][0]) in printed
+
+
+def test_01_perceptron_learns_separable_data_but_not_xor(run):
+    result, _, _ = run("01_perceptron_gates")
+    assert result["separable_errors"][-1] == 0
+    assert min(result["xor_errors"]) > 0  # a mistake in every epoch
+    assert result["xor_perceptron_accuracy"] < 1.0
+    tables = result["truth_tables"]
+    assert tables["AND"] == {(0, 0): 0, (0, 1): 0, (1, 0): 0, (1, 1): 1}
+    assert tables["OR"] == {(0, 0): 0, (0, 1): 1, (1, 0): 1, (1, 1): 1}
+    assert tables["NAND"] == {(0, 0): 1, (0, 1): 1, (1, 0): 1, (1, 1): 0}
+    assert tables["XOR"] == {(0, 0): 0, (0, 1): 1, (1, 0): 1, (1, 1): 0}
+
+
+def test_02_mlp_learns_xor(run):
+    result, _, _ = run("02_xor_mlp")
+    assert result["accuracy"] == 1.0
+    assert result["predictions"] == [0, 1, 1, 0]
+    assert result["losses"][-1] < 0.1 * result["losses"][0]
+
+
+def test_03_chain_rule_by_hand_equals_backward(run):
+    result, out_dir, _ = run("03_chain_rule")
+    assert result["output"] == pytest.approx(1 / math.sqrt(2))
+    assert result["by_hand"].keys() == result["by_autograd"].keys()
+    for name, value in result["by_hand"].items():
+        assert result["by_autograd"][name] == pytest.approx(value, abs=1e-12), name
+    assert result["by_autograd"]["x1"] == pytest.approx(-1.5)
+    assert result["by_autograd"]["w1"] == pytest.approx(1.0)
+    root = ET.parse(out_dir / "03_neuron.svg").getroot()
+    texts = {t.text for t in root.iter("{http://www.w3.org/2000/svg}text")}
+    assert {"x1", "w1", "tanh", "data 0.7071", "grad -1.5000"} <= texts
+    steps = sorted((out_dir / "03_backprop_steps").glob("step_*.svg"))
+    assert len(steps) == 10  # one per node: 5 inputs, 2 products, 2 sums, tanh
+
+
+def test_04_activation_derivatives(run):
+    result, _, _ = run("04_activations")
+    assert result["sigmoid_grad_max"] <= 0.25
+    assert result["sigmoid_grad_max"] == pytest.approx(0.25)
+    assert result["sigmoid_grad_argmax"] == 0.0
+    assert result["max_formula_error"] < 1e-12
+    assert result["softmax_jacobian_error"] < 1e-12
+    np.testing.assert_allclose(result["softmax"].sum(), 1.0)
+    np.testing.assert_allclose(result["softmax_large"], result["softmax"], rtol=1e-12)  # shift-invariant
+    assert np.isnan(result["naive_softmax_large"]).all()
+
+
+def test_05_sigmoid_gradients_vanish_toward_the_input_and_large_lr_kills_relus(run):
+    result, _, _ = run("05_vanishing_gradients")
+    norms = {act: np.array(n) for act, n in result["grad_norms"].items()}
+    sigmoid = norms["sigmoid"]
+    assert len(sigmoid) == 11
+    assert (np.diff(sigmoid) > 0).all()  # smaller at every layer closer to the input
+    assert sigmoid[0] / sigmoid[-1] < 1e-4
+    for act in ("relu", "elu", "tanh"):
+        assert norms[act][0] / norms[act][-1] > 1e3 * sigmoid[0] / sigmoid[-1], act
+        assert norms[act][0] / norms[act][-1] > 0.1, act
+    small, large = result["dead_relu"][0.05], result["dead_relu"][5.0]
+    assert large > 0.5
+    assert large > small
+
+
+def test_06_tensor_vocabulary_and_its_gradients(run):
+    result, _, _ = run("06_tensors")
+    assert (result["shape"], result["ndim"], result["numel"]) == ((3, 4), 2, 12)
+    shapes, grads = result["shapes"], result["grads"]
+    assert shapes["view(3, -1)"] == (3, 4)
+    assert shapes["view(3, -1).sum(dim=0)"] == (4,)
+    assert shapes["unsqueeze(0)"] == (1, 12)
+    assert shapes["unsqueeze(0).squeeze()"] == (12,)
+    assert shapes["cat([x, x])"] == (24,)
+    assert shapes["stack([x, x])"] == (2, 12)
+    ones = np.ones(12)
+    once = ("view(3, -1)", "view(3, -1).sum(dim=0)", "unsqueeze(0)", "unsqueeze(0).squeeze()", "double()")
+    for name in once:
+        np.testing.assert_array_equal(grads[name], ones, err_msg=name)
+    for name in ("cat([x, x])", "stack([x, x])", "2 * x, then add_(1)"):
+        np.testing.assert_array_equal(grads[name], 2 * ones, err_msg=name)
+    np.testing.assert_array_equal(grads["view(3, -1)[:, 0]"], np.tile([1, 0, 0, 0], 3))
+    assert grads["double()"].dtype == np.float32  # the gradient has the leaf's dtype
+    assert len(result["errors"]) == 3  # each mistake raised a RuntimeError
+    assert "12" in result["errors"]["view(5, -1) of 12 elements"]
+    np.testing.assert_allclose(result["a_grad"], [2.0, 4.0])  # d sum(a^2 + b^2) / da = 2a
+
+
+def test_07_training_binary_multiclass_and_regression(run):
+    result, _, _ = run("07_training")
+    assert result["moons_iterations"] == 100  # 100 samples, batch 50, 50 epochs
+    assert result["moons_accuracy"] >= 0.95
+    assert result["spirals_accuracy"] >= result["spirals_chance"] + 0.5
+    assert result["regression_mse"] < 0.03  # the noise alone has variance 0.01
+    for name, losses in result["losses"].items():
+        assert losses[-1] < 0.2 * losses[0], name
+
+
+def test_08_custom_op_passes_gradcheck(run):
+    result, _, _ = run("08_custom_op")
+    assert result["gradcheck"] is True
+    assert result["gradgradcheck"] is True
+    assert result["slope_vs_sigmoid"] < 1e-12
+    np.testing.assert_array_equal(result["large"], [0.0, 1000.0])
+
+
+USER_TESTS = load("test_my_op")
+
+
+@pytest.mark.parametrize("name", sorted(n for n in vars(USER_TESTS) if n.startswith("test_")))
+def test_the_copyable_custom_op_tests_pass(name):
+    getattr(USER_TESTS, name)()

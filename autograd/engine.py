@@ -113,7 +113,9 @@ def run_backward(
     wanted: dict[Node, Any] | None = None if inputs is None else dict.fromkeys(inputs)
     anomaly = STATE.anomaly
     take, get = pending.pop, pending.get
-    with set_grad_enabled(create_graph) if create_graph else _NO_GRAD:
+    # Gradients at a domain's edge are inf or nan as in IEEE arithmetic (and PyTorch), without numpy's
+    # warnings; detect_anomaly is the way to find them.
+    with set_grad_enabled(create_graph) if create_graph else _NO_GRAD, _QUIET_NUMPY():
         for node in reversed(topological_order(roots)):
             grad = take(node, None)
             if grad is None:
@@ -138,6 +140,10 @@ def run_backward(
 
 
 _NO_GRAD = set_grad_enabled(False)
+
+
+def _QUIET_NUMPY() -> np.errstate:  # noqa: N802 - reads as the context it makes
+    return np.errstate(divide="ignore", invalid="ignore", over="ignore")
 
 
 def grad(

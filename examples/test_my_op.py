@@ -17,25 +17,25 @@ from autograd.testing.strategies import arrays_in, shapes, tensors
 
 
 @settings(deadline=None)  # gradcheck runs f twice per element: big draws take a while
-@given(tensors(spec="real", bound=20.0))
+@given(tensors(domain="real", bound=20.0))
 def test_gradient_matches_central_differences(x):
     # backward's gradient vs (f(x + eps) - f(x - eps)) / 2 eps, entry by entry, in float64
     assert gradcheck(softplus, [x])
 
 
 @settings(deadline=None)
-@given(tensors(spec="real", bound=5.0))
+@given(tensors(domain="real", bound=5.0))
 def test_second_derivative_matches_central_differences(x):
     # backward written with tensor ops is differentiable again (create_graph=True)
     assert gradgradcheck(softplus, [x])
 
 
-@given(arrays_in(shapes(), spec="real", bound=50.0))
+@given(arrays_in(shapes(), domain="real", bound=50.0))
 def test_values_match_a_reference(a):
     np.testing.assert_allclose(softplus(autograd.from_numpy(a)).numpy(), np.logaddexp(0.0, a), rtol=1e-12)
 
 
-@given(tensors(spec="real", bound=30.0))
+@given(tensors(domain="real", bound=30.0))
 def test_derivative_is_sigmoid(x):
     softplus(x).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), np.exp(-np.logaddexp(0.0, -x.detach().numpy())), rtol=1e-12)

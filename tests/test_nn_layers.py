@@ -13,7 +13,15 @@ import autograd
 import nn
 from nn import functional as F  # noqa: N812
 
-torch.set_default_dtype(torch.float64)
+
+@pytest.fixture(autouse=True)
+def _torch_float64():
+    """torch.nn builds float64 weights in this module only; other modules keep torch's default."""
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(previous)
+
 
 TOL = {"rtol": 1e-10, "atol": 1e-12}
 
@@ -340,10 +348,18 @@ def test_init_formulas():
 
 
 # ----- fused losses stay differentiable twice; dtype conversion; state_dict aliasing --------------
-@pytest.mark.parametrize(("ours", "theirs", "low", "high"), [
-    (F.binary_cross_entropy_with_logits, torch.nn.functional.binary_cross_entropy_with_logits, -30.0, 30.0),
-    (F.binary_cross_entropy, torch.nn.functional.binary_cross_entropy, 0.05, 0.95),
-])
+@pytest.mark.parametrize(
+    ("ours", "theirs", "low", "high"),
+    [
+        (
+            F.binary_cross_entropy_with_logits,
+            torch.nn.functional.binary_cross_entropy_with_logits,
+            -30.0,
+            30.0,
+        ),
+        (F.binary_cross_entropy, torch.nn.functional.binary_cross_entropy, 0.05, 0.95),
+    ],
+)
 @given(data=st.data())
 def test_fused_losses_second_derivatives_match_torch(ours, theirs, low, high, data):
     x = data.draw(arrays((4,), low, high))
@@ -362,8 +378,10 @@ def test_fused_losses_second_derivatives_match_torch(ours, theirs, low, high, da
 @given(x=arrays((3, 4)))
 def test_functional_linear_matches_torch(x):
     w, b = np.arange(8.0).reshape(2, 4) / 10, np.array([0.5, -0.5])
-    assert_close(F.linear(autograd.tensor(x), autograd.tensor(w), autograd.tensor(b)),
-                 torch.nn.functional.linear(torch.tensor(x), torch.tensor(w), torch.tensor(b)))
+    assert_close(
+        F.linear(autograd.tensor(x), autograd.tensor(w), autograd.tensor(b)),
+        torch.nn.functional.linear(torch.tensor(x), torch.tensor(w), torch.tensor(b)),
+    )
 
 
 def test_module_to_converts_parameters_and_grads():

@@ -10,7 +10,15 @@ import autograd
 import nn
 from nn.optim import SGD, Adam
 
-torch.set_default_dtype(torch.float64)
+
+@pytest.fixture(autouse=True)
+def _torch_float64():
+    """torch.nn builds float64 weights in this module only; other modules keep torch's default."""
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(previous)
+
 
 CONFIGS = [
     (SGD, torch.optim.SGD, {"lr": 0.1}),

@@ -53,6 +53,7 @@ class Mul(Op):
 
 class Div(Op):
     __slots__ = ()
+    _edges = True
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
@@ -70,6 +71,7 @@ class Pow(Op):
     """a ** b; d/da = b a^(b-1) (0 where b == 0), d/db = a^b log a (0 where a == 0 and b >= 0), as torch."""
 
     __slots__ = ()
+    _edges = True
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
@@ -115,6 +117,7 @@ class Exp(Op):
 
 class Log(Op):
     __slots__ = ()
+    _edges = True
 
     @staticmethod
     def forward(ctx: Any, a: Any) -> Any:
@@ -129,6 +132,7 @@ class Log(Op):
 
 class Sqrt(Op):
     __slots__ = ()
+    _edges = True
 
     @staticmethod
     def forward(ctx: Any, a: Any) -> Any:
@@ -174,13 +178,15 @@ class Tanh(Op):
 
 
 class Sigmoid(Op):
-    """1 / (1 + e^-a), computed as (1 + tanh(a/2)) / 2, which cannot overflow."""
+    """1 / (1 + e^-a), computed as exp(-log(1 + e^-a)) with logaddexp: no overflow, and full relative
+    precision far into the left tail (where (1 + tanh(a/2)) / 2 rounds to 0)."""
 
     __slots__ = ()
+    _edges = True
 
     @staticmethod
     def forward(ctx: Any, a: Any) -> Any:
-        out = 0.5 * (1 + np.tanh(0.5 * a))
+        out = np.exp(-np.logaddexp(0, -a))
         ctx.save_for_backward(out)
         return out
 

@@ -44,6 +44,7 @@ class Function:
     _arrays = False  # the built-in Op flavour runs forward on ndarrays
     _view = False  # ViewOp: the result may view the first input's memory
     _promotes = False  # Op: a float64 result came from numpy's promotion, so apply torch's (dtypes.demote)
+    _edges = False  # forward can meet a domain's edge (log 0, x / 0): return inf/nan quietly, as torch
 
     @staticmethod
     def forward(ctx: Any, *args: Any) -> Any:
@@ -79,7 +80,8 @@ class Function:
         ctx.needs_input_grad = needs
         if cls._arrays:
             inputs = [a._data if isinstance(a, Tensor) else a for a in args]
-            return _finish(cls, ctx, cls.forward(ctx, *inputs), args, inputs, prev)
+            raw = _quiet_forward(cls, ctx, inputs) if cls._edges else cls.forward(ctx, *inputs)
+            return _finish(cls, ctx, raw, args, inputs, prev)
         with no_grad():
             raw = cls.forward(ctx, *args)
         if isinstance(raw, (tuple, list)):
@@ -138,7 +140,14 @@ def apply_scalar(cls: type[Op], tensor: Tensor, number: float, number_first: boo
     else:
         ctx.needs_input_grad = _FIRST if record else _NEITHER
         args, inputs = (tensor, number), (tensor._data, number)
-    return _finish(cls, ctx, cls.forward(ctx, *inputs), args, inputs, (tensor,) if record else None)
+    raw = _quiet_forward(cls, ctx, inputs) if cls._edges else cls.forward(ctx, *inputs)
+    return _finish(cls, ctx, raw, args, inputs, (tensor,) if record else None)
+
+
+def _quiet_forward(cls: type[Function], ctx: Function, inputs: Any) -> Any:
+    """The forward of an op that can meet a domain's edge: inf and nan as in IEEE (and torch), no warning."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return cls.forward(ctx, *inputs)
 
 
 _FIRST, _SECOND, _NEITHER = (True, False), (False, True), (False, False)  # shared: fewer objects for the GC

@@ -1,11 +1,11 @@
 """The one reverse-mode core that drives every kind of node (``Value`` and ``Tensor`` alike).
 
 A node is anything that follows the small ``Node`` protocol below: it knows its parents
-(``_prev``), can turn the gradient of its output into gradients for its parents (``_vjp``,
-the vector-Jacobian product: ``dL/dparent = dL/dout * dout/dparent``), and knows where a finished
-gradient goes (``_accumulate``). The core does the rest: an iterative topological order, the chain
-rule over every path (gradients of shared parents add up), higher-order graphs, anomaly checks
-and the functional ``grad``.
+(``_prev``) and does its own step of a backward pass (``_backward``): it stores the gradient of its
+output where it belongs and turns it into gradients for its parents (the vector-Jacobian product:
+``dL/dparent = dL/dout * dout/dparent``). The core does the rest: an iterative topological order,
+the chain rule over every path (gradients of shared parents add up), higher-order graphs, anomaly
+checks and the functional ``grad``.
 """
 
 from __future__ import annotations
@@ -22,10 +22,12 @@ class Node:
     """The protocol of a graph node. Subclasses define ``__slots__`` with ``_prev``.
 
     ``_prev``: the parents this node was computed from (empty for leaves and constants).
-    ``_vjp(grad, create_graph)``: one gradient per parent (``None`` where a parent needs none);
-    with ``create_graph`` the gradients are nodes themselves, so they can be differentiated again.
-    ``_accumulate(grad)``: called with this node's total gradient of one backward pass.
-    ``_release()``: frees what the backward of this node saved, once it has run.
+    ``_backward(grad, create_graph, retain_graph, accumulate)``: this node's step of one backward pass,
+    given its total gradient ``grad``. With ``accumulate`` it adds ``grad`` into ``.grad`` (where this
+    kind of node keeps one); it returns one gradient per parent (``None`` where a parent needs none)
+    and, unless ``retain_graph``, frees what its backward saved. With ``create_graph`` the gradients are
+    nodes themselves, so they can be differentiated again. One call per node: the loop below is the
+    hot path of every backward, so the three duties share a call.
     ``_seed(gradient)``: the starting gradient of a backward from this node (``None``: ones).
     ``_wrap_grad(grad, create_graph)``: a raw gradient as users see it (what ``grad`` returns).
     Nodes hash by identity: a subclass that defines ``__eq__`` must keep ``__hash__ = Node.__hash__``.
@@ -34,14 +36,8 @@ class Node:
     __slots__ = ()
     _prev: tuple[Node, ...]
 
-    def _vjp(self, grad: Any, create_graph: bool) -> Sequence[Any]:
+    def _backward(self, grad: Any, create_graph: bool, retain_graph: bool, accumulate: bool) -> Sequence[Any]:
         raise NotImplementedError
-
-    def _accumulate(self, grad: Any) -> None:
-        raise NotImplementedError
-
-    def _release(self) -> None:
-        """Nothing is saved by default."""
 
     def _seed(self, gradient: Any) -> Any:
         raise NotImplementedError
@@ -101,16 +97,16 @@ def run_backward(
 ) -> list[Any] | None:
     """Backpropagate ``seeds`` (dL/droot) from ``roots`` through the graph.
 
-    Without ``inputs`` every reached node's total gradient goes to its ``_accumulate`` (which adds
-    it into ``.grad``: gradients accumulate across calls, as in micrograd and PyTorch). With
-    ``inputs`` nothing is accumulated and the total gradients of those nodes are returned
-    (``None`` for an input the roots do not depend on). Gradients of one pass never mix with
-    gradients left over from an earlier one.
+    Without ``inputs`` every reached node stores its total gradient (adding it into ``.grad``:
+    gradients accumulate across calls, as in micrograd and PyTorch). With ``inputs`` nothing is
+    stored and the total gradients of those nodes are returned (``None`` for an input the roots do
+    not depend on). Gradients of one pass never mix with gradients left over from an earlier one.
     """
     pending: dict[Node, Any] = {}
     for root, seed in zip(roots, seeds, strict=True):
         pending[root] = pending[root] + seed if root in pending else seed
     wanted: dict[Node, Any] | None = None if inputs is None else dict.fromkeys(inputs)
+    accumulate = wanted is None
     anomaly = STATE.anomaly
     take, get = pending.pop, pending.get
     # Gradients at a domain's edge are inf or nan as in IEEE arithmetic (and PyTorch), without numpy's
@@ -120,19 +116,14 @@ def run_backward(
             grad = take(node, None)
             if grad is None:
                 continue
-            if wanted is None:
-                node._accumulate(grad)
-            elif node in wanted:
+            if wanted is not None and node in wanted:
                 wanted[node] = grad
-            parents = node._prev
-            if not parents:
+            grads = node._backward(grad, create_graph, retain_graph, accumulate)
+            if not grads:
                 continue
-            grads = node._vjp(grad, create_graph)
-            if not retain_graph:
-                node._release()
             if anomaly:
                 _check_finite(node, grads)
-            for parent, parent_grad in zip(parents, grads, strict=True):
+            for parent, parent_grad in zip(node._prev, grads, strict=True):
                 if parent_grad is not None:
                     old = get(parent)
                     pending[parent] = parent_grad if old is None else old + parent_grad

@@ -17,10 +17,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _State(threading.local):
-    """Per-thread flags; a new thread starts with grad enabled and anomaly detection off."""
+    """Per-thread flags; a new thread starts with grad enabled and anomaly detection off. ``saved``
+    holds the values that active switches will restore, so one switch object (a shared decorator,
+    the engine's own) can be entered from several threads at once."""
 
-    grad_enabled: bool = True
-    anomaly: bool = False
+    def __init__(self) -> None:
+        self.grad_enabled = True
+        self.anomaly = False
+        self.saved: list[tuple[str, bool]] = []
 
 
 STATE = _State()
@@ -48,10 +52,9 @@ class _Switch:
 
     def __init__(self, value: bool) -> None:
         self.value = value
-        self.saved: list[bool] = []
 
     def __enter__(self) -> None:
-        self.saved.append(getattr(STATE, self.attribute))
+        STATE.saved.append((self.attribute, getattr(STATE, self.attribute)))
         with _LOCK:
             SWITCHED[0] += 1
         setattr(STATE, self.attribute, self.value)
@@ -59,7 +62,7 @@ class _Switch:
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
-        setattr(STATE, self.attribute, self.saved.pop())
+        setattr(STATE, *STATE.saved.pop())
         with _LOCK:
             SWITCHED[0] -= 1
 
@@ -68,9 +71,7 @@ class _Switch:
 
         @functools.wraps(function)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            switch = object.__new__(type(self))  # a fresh switch per call: safe across threads
-            _Switch.__init__(switch, self.value)
-            with switch:
+            with self:
                 return function(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]

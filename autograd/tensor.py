@@ -56,10 +56,16 @@ class Tensor(Node):
             self.requires_grad_()
 
     # ----- the node protocol of the core ----------------------------------------------------
-    def _vjp(self, grad: Any, create_graph: bool) -> list[Any]:
+    def _backward(self, grad: Any, create_graph: bool, retain_graph: bool, accumulate: bool) -> Any:
+        ctx = self._ctx
+        if ctx is None:  # a leaf: its hooks see the gradient, then it goes into .grad
+            if accumulate:
+                self._store_grad(grad if self._hooks is None else _run_hooks(self, grad))
+            return ()
+        if accumulate and self._retain:
+            self._store_grad(grad)
         if self._hooks is not None:
             grad = _run_hooks(self, grad)
-        ctx = self._ctx
         saved = ctx.saved
         if saved is None:
             raise RuntimeError(
@@ -74,6 +80,8 @@ class Tensor(Node):
             grads = type(ctx).backward(ctx, grad)
             if type(grads) is not tuple:
                 grads = (grads,)
+        if not retain_graph:
+            ctx.saved = None
         prev = self._prev
         if len(grads) != len(prev):  # keep the gradients of the inputs that are parents
             needs = ctx.needs_input_grad
@@ -84,15 +92,6 @@ class Tensor(Node):
             return (_fit(grads[0], prev[0], grad),)
         return [_fit(g, parent, grad) for g, parent in zip(grads, prev, strict=True)]
 
-    def _accumulate(self, grad: Any) -> None:
-        if self._ctx is not None:
-            if self._retain:
-                self._store_grad(grad)
-            return
-        if self._hooks is not None:
-            grad = _run_hooks(self, grad)
-        self._store_grad(grad)
-
     def _store_grad(self, grad: Any) -> None:
         if type(grad) is not Tensor:
             grad = _wrap(grad if type(grad) is _ndarray else np.asarray(grad))
@@ -102,9 +101,6 @@ class Tensor(Node):
             self.grad = self.grad + grad
         else:
             self.grad._data = self.grad._data + grad._data
-
-    def _release(self) -> None:
-        self._ctx.saved = None
 
     def _seed(self, gradient: Any) -> Any:
         if gradient is None:
@@ -473,11 +469,11 @@ class Tensor(Node):
     # ----- in-place operations --------------------------------------------------------------
     def add_(self, other: Any, *, alpha: float = 1) -> Tensor:
         """self += alpha * other, in place."""
-        return _inplace(self, Add, _ADD, other if alpha == 1 else other * alpha)
+        return _inplace(self, Add, _ADD, other if alpha == 1 else _scaled(other, alpha))
 
     def sub_(self, other: Any, *, alpha: float = 1) -> Tensor:
         """self -= alpha * other, in place."""
-        return _inplace(self, Sub, _SUB, other if alpha == 1 else other * alpha)
+        return _inplace(self, Sub, _SUB, other if alpha == 1 else _scaled(other, alpha))
 
     def mul_(self, other: Any) -> Tensor:
         """self *= other, in place."""
@@ -583,6 +579,14 @@ def _to_array(data: Any, dtype: Any, copy: bool) -> np.ndarray:
 
 def _raw(x: Any) -> Any:
     return x._data if isinstance(x, Tensor) else x
+
+
+def _scaled(x: Any, alpha: float) -> Any:
+    """``alpha * x`` for ``add_``/``sub_``: an op only when it is recorded, else on the raw array (an
+    optimiser's update runs under no_grad and needs no result tensor)."""
+    if isinstance(x, Tensor) and x.requires_grad and STATE.grad_enabled:
+        return x * alpha
+    return _raw(x) * alpha
 
 
 def _index(index: Any) -> Any:

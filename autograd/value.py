@@ -73,13 +73,14 @@ class Value(Node):
         return f"Value(data={self.data}, grad={self.grad})"
 
     # ----- the node protocol of the core ---------------------------------------------------
-    def _vjp(self, grad: Any, create_graph: bool) -> Sequence[Any]:
+    def _backward(self, grad: Any, create_graph: bool, retain_graph: bool, accumulate: bool) -> Sequence[Any]:
+        if accumulate:
+            self.grad += grad
+        if not self._prev:
+            return ()
         if create_graph:
             return VJPS[self._op](self._ctx, self, grad, *self._prev)
         return VJPS[self._op](self._ctx, self.data, grad, *[p.data for p in self._prev])
-
-    def _accumulate(self, grad: Any) -> None:
-        self.grad += grad
 
     def _seed(self, gradient: Any) -> Any:
         if gradient is None:

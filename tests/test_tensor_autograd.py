@@ -160,6 +160,23 @@ def test_in_place_ops_without_grad_write_into_the_storage():
     np.testing.assert_array_equal(x.numpy(), [2.0, 2.0])
 
 
+def test_add_and_sub_with_alpha_match_torch_recorded_and_not():
+    """alpha scales ``other`` on the raw arrays when nothing is recorded (an optimiser's update) and through
+    an op when ``other`` needs its gradient: both as torch."""
+    ours, theirs = [], []
+    for lib, out in ((ag, ours), (torch, theirs)):
+        base = lib.tensor([1.0, -2.0, 3.0], dtype=lib.float32)
+        other = lib.tensor([0.5, 0.25, -1.0], dtype=lib.float32)
+        base.add_(other, alpha=-0.1).sub_(other, alpha=3)
+        w = lib.tensor([0.5, 0.25, -1.0], dtype=lib.float64, requires_grad=True)
+        y = lib.ones(3, dtype=lib.float64) * 1.0
+        y.add_(w, alpha=2.5).sub_(w * w, alpha=0.5)
+        y.sum().backward()
+        out += [base.numpy(), y.detach().numpy(), w.grad.numpy()]
+    for a, b in zip(ours, theirs, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_copy_is_differentiable_to_its_source():
     w = leaf([2.0])
     y = ag.zeros(3)
@@ -169,30 +186,25 @@ def test_copy_is_differentiable_to_its_source():
 
 
 # ----- custom Functions, grad, jacobian and hessian ----------------------------------------
-class Softplus(Function):
-    """log(1 + e^x), with its derivative sigmoid(x) written with tensor ops (so it differentiates again)."""
+def softplus_function(base):
+    """log(1 + e^x) as a custom Function of ``base`` (ours or torch's), with its derivative sigmoid(x)
+    written with tensor ops (so it differentiates again): one body for both libraries."""
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return (x.exp() + 1).log()
+    class Softplus(base):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return (x.exp() + 1).log()
 
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        return g * x.sigmoid()
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * x.sigmoid()
+
+    return Softplus
 
 
-class TorchSoftplus(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return (x.exp() + 1).log()
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        return g * x.sigmoid()
+Softplus, TorchSoftplus = softplus_function(Function), softplus_function(torch.autograd.Function)
 
 
 def test_custom_function_first_and_second_derivatives_match_torch():
@@ -310,12 +322,18 @@ def test_the_graph_is_freed_by_reference_counting_after_backward():
 
 
 def test_saved_arrays_are_released_after_backward():
-    x = leaf(np.ones(1000))
-    y = x.exp()
-    saved = weakref.ref(y._ctx.saved_tensors[0])
+    """abs saves a sign mask that only its node holds: backward frees it while the output lives on."""
+    x = leaf(np.linspace(-1.0, 1.0, 1000))
+    y = abs(x)
+    (mask,) = y._ctx.saved
+    assert isinstance(mask, np.ndarray) and mask.shape == (1000,)
+    saved = weakref.ref(mask)
+    del mask
+    assert saved() is not None  # held by y's node until backward
     y.sum().backward()
-    del y
     assert saved() is None
+    np.testing.assert_array_equal(y.numpy(), np.abs(np.linspace(-1.0, 1.0, 1000)))  # y is still alive
+    np.testing.assert_array_equal(x.grad.numpy(), np.sign(np.linspace(-1.0, 1.0, 1000)))
 
 
 def test_no_grad_builds_no_graph_and_enable_grad_restores_it():
@@ -327,7 +345,6 @@ def test_no_grad_builds_no_graph_and_enable_grad_restores_it():
     assert not y.requires_grad and z.requires_grad
 
 
-@pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_anomaly_mode_names_the_op_producing_nan():
     x = leaf([-1.0, 1.0])
     with ag.detect_anomaly(), pytest.raises(FloatingPointError, match="Log"):

@@ -16,7 +16,7 @@ Two flavours share ``apply`` and the node protocol:
   operators and the few ``dual`` helpers below that both types support, gives first and higher derivatives.
   Save inputs and outputs as given, and derived arrays only if they are piecewise constant (masks).
 
-Gradients of broadcast inputs are reduced by the node (``Tensor._vjp``), never by an op.
+Gradients of broadcast inputs are reduced by the node (``Tensor._backward``), never by an op.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes
-from ..grad_mode import STATE, no_grad
+from ..grad_mode import STATE, SWITCHED, no_grad
 from ..tensor import Tensor, _wrap
 
 _new = object.__new__
@@ -72,7 +72,7 @@ class Function:
         """Runs the op; records it in the graph when grad mode is on and an input requires grad."""
         ctx = _new(cls)
         ctx.saved = ()
-        if STATE.grad_enabled:
+        if not SWITCHED[0] or STATE.grad_enabled:  # SWITCHED: no thread left the defaults (grad on)
             needs = tuple([isinstance(a, Tensor) and a.requires_grad for a in args])
             prev = (args if False not in needs else tuple(compress(args, needs))) if True in needs else None
         else:
@@ -133,7 +133,7 @@ def apply_scalar(cls: type[Op], tensor: Tensor, number: float, number_first: boo
     (``x * 2``, ``1 - x``), without scanning the arguments: half the overhead of the generic path."""
     ctx = _new(cls)
     ctx.saved = ()
-    record = tensor.requires_grad and STATE.grad_enabled
+    record = tensor.requires_grad and (not SWITCHED[0] or STATE.grad_enabled)
     if number_first:
         ctx.needs_input_grad = _SECOND if record else _NEITHER
         args, inputs = (number, tensor), (number, tensor._data)
@@ -163,7 +163,7 @@ def _finish(
     if raw.dtype is _F64 and cls._promotes:
         raw = dtypes.demote(raw, tuple(inputs))
     out = _wrap(raw, _view_counter(raw, args) if cls._view else None)
-    if STATE.anomaly:
+    if SWITCHED[0] and STATE.anomaly:
         _check_forward(cls, raw, inputs)
     if prev:
         out._prev = prev
@@ -195,17 +195,20 @@ def _versions(
     the output's, or (custom Functions) a tensor -- or None when it saved none."""
     found = []
     for value in saved:
+        counter = None
         if type(value) is _ndarray:
             if value is out._data:
-                found.append(out._counter)
+                counter = out._counter
             else:
                 for arg, array in zip(args, inputs, strict=True):
                     if array is value and isinstance(arg, Tensor):
-                        found.append(arg._counter)
+                        counter = arg._counter
                         break
         elif isinstance(value, Tensor):
-            found.append(value._counter)
-    return [(counter, counter[0]) for counter in found] or None
+            counter = value._counter
+        if counter is not None:
+            found.append((counter, counter[0]))
+    return found or None
 
 
 def _check_forward(cls: type, raw: np.ndarray, inputs: list[Any]) -> None:

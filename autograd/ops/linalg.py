@@ -34,3 +34,24 @@ class MatMul(Op):
             gb = swap_last(a.reshape((1, -1)) if a_ndim == 1 else a) @ g
             gb = gb.reshape(gb.shape[:-1]) if b_ndim == 1 else gb
         return ga, gb
+
+
+class Linear(Op):
+    """x @ w^T + b as one node (a dense layer; ``b`` may be None): d/dx = g @ w, d/dw = g^T @ x with the
+    batch dimensions flattened, d/db = g (summed over the batch by the node, as any broadcast)."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, w: Any, b: Any) -> Any:
+        need_x, need_w, _ = ctx.needs_input_grad
+        ctx.save_for_backward(x if need_w else None, w if need_x else None)
+        out = x @ w.T
+        return out if b is None else out + b
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
+        x, w = ctx.saved_tensors
+        gx = None if w is None else g @ w
+        gw = None if x is None else swap_last(g.reshape((-1, g.shape[-1]))) @ x.reshape((-1, x.shape[-1]))
+        return gx, gw, g

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import MaxResult, Tensor, _wrap
-from . import activation, elementwise, reduction, shape
+from . import activation, elementwise, linalg, reduction, shape
 
 Dim = int | Sequence[int] | None
 
@@ -355,6 +355,18 @@ def matmul(x: Any, other: Any) -> Tensor:
     return x @ other if isinstance(x, Tensor) else other.__rmatmul__(x)
 
 
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``x @ weight.T + bias`` (weight of shape (out, in), as torch's), fused into one node."""
+    if weight.ndim != 2 or x.shape[-1:] != weight.shape[1:] or (
+        bias is not None and bias.shape not in ((), (1,), weight.shape[:1])
+    ):
+        raise RuntimeError(
+            f"linear: input {tuple(x.shape)}, weight {tuple(weight.shape)} and bias "
+            f"{None if bias is None else tuple(bias.shape)} do not fit (weight (out, in), input (..., in))"
+        )
+    return linalg.Linear.apply(x, weight, bias)
+
+
 def _index_nonzero(x: Tensor) -> Tensor:
     """The indices of the nonzero elements, one row each (as torch.nonzero)."""
     return _wrap(np.argwhere(x.numpy()))
@@ -414,4 +426,12 @@ def install(cls: type) -> None:
 
 install(Tensor)
 
-__all__ = [f.__name__ for f in METHODS] + ["cat", "infer_shape", "install", "matmul", "stack", "where"]
+__all__ = [f.__name__ for f in METHODS] + [
+    "cat",
+    "infer_shape",
+    "install",
+    "linear",
+    "matmul",
+    "stack",
+    "where",
+]

@@ -46,7 +46,10 @@ class Permute(ViewOp):
 
     @staticmethod
     def forward(ctx: Any, a: Any, axes: tuple[int, ...]) -> Any:
-        ctx.save_for_backward(tuple(np.argsort(axes)))
+        inverse = [0] * len(axes)  # inverse[axes[i]] = i (np.argsort is 10x slower on a short tuple)
+        for position, axis in enumerate(axes):
+            inverse[axis] = position
+        ctx.save_for_backward(tuple(inverse))
         return a.transpose(axes)
 
     @staticmethod

@@ -1,0 +1,47 @@
+"""Grad mode is per thread, even when one switch object is entered from several threads at once."""
+
+from __future__ import annotations
+
+import threading
+
+import autograd
+from autograd import Value, is_grad_enabled, no_grad
+
+
+def test_a_shared_switch_restores_each_threads_own_mode():
+    shared = autograd.set_grad_enabled(False)  # as the engine and a shared decorator use one object
+    entered, leave = threading.Barrier(2), threading.Barrier(2)
+    after: dict[str, bool] = {}
+
+    def grad_on_thread() -> None:
+        with shared:
+            entered.wait()
+            leave.wait()
+        after["on"] = is_grad_enabled()
+
+    def no_grad_thread() -> None:
+        with no_grad():
+            entered.wait()
+            with shared:
+                leave.wait()
+            after["inside no_grad"] = is_grad_enabled()
+        after["off"] = is_grad_enabled()
+
+    threads = [threading.Thread(target=grad_on_thread), threading.Thread(target=no_grad_thread)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert after == {"on": True, "inside no_grad": False, "off": True}
+    assert is_grad_enabled()
+
+
+def test_a_decorated_function_records_nothing_and_restores_the_mode():
+    @no_grad()
+    def double(x: Value) -> Value:
+        assert not is_grad_enabled()
+        return x * 2
+
+    y = double(Value(3.0))
+    assert y._prev == () and y.data == 6.0
+    assert is_grad_enabled()

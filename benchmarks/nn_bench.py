@@ -27,18 +27,24 @@ import nn  # noqa: E402
 EPOCHS = 200
 
 
-def tracegrad_run(init, X, y, dtype):
-    model = nn.mlp(2, [16, 16], 1, "relu", dtype=dtype)
-    model.load_state_dict(init)
-    xs, ys = autograd.tensor(X.astype(dtype)), autograd.tensor(y.astype(dtype))
-    loss_fn, opt = nn.BCEWithLogitsLoss(), nn.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+def _train(model, loss_fn, sgd, inputs, targets):
+    """``EPOCHS`` full-batch steps of ``sgd`` (an SGD class) on ``model``; the loop is the same code for
+    both engines (same API names). Returns (seconds, final loss)."""
+    opt = sgd(model.parameters(), lr=0.1, momentum=0.9)
     start = time.perf_counter()
     for _ in range(EPOCHS):
         opt.zero_grad()
-        loss = loss_fn(model(xs), ys)
+        loss = loss_fn(model(inputs), targets)
         loss.backward()
         opt.step()
     return time.perf_counter() - start, loss.item()
+
+
+def tracegrad_run(init, X, y, dtype):
+    model = nn.build_mlp(2, [16, 16], 1, "relu", dtype=dtype)
+    model.load_state_dict(init)
+    xs, ys = autograd.tensor(X.astype(dtype)), autograd.tensor(y.astype(dtype))
+    return _train(model, nn.BCEWithLogitsLoss(), nn.optim.SGD, xs, ys)
 
 
 def torch_run(init, X, y, dtype):
@@ -48,14 +54,7 @@ def torch_run(init, X, y, dtype):
         for name, p in model.named_parameters():
             p.copy_(torch.from_numpy(init[name]))
     xt, yt = torch.from_numpy(X.astype(dtype)), torch.from_numpy(y.astype(dtype))
-    loss_fn, opt = torch.nn.BCEWithLogitsLoss(), torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-    start = time.perf_counter()
-    for _ in range(EPOCHS):
-        opt.zero_grad()
-        loss = loss_fn(model(xt), yt)
-        loss.backward()
-        opt.step()
-    return time.perf_counter() - start, loss.item()
+    return _train(model, torch.nn.BCEWithLogitsLoss(), torch.optim.SGD, xt, yt)
 
 
 def main() -> None:
@@ -67,7 +66,7 @@ def main() -> None:
     torch.set_num_threads(1)
     X, labels = nn.data.make_moons(args.samples, noise=0.1, seed=0)
     y = labels.astype(np.float64).reshape(-1, 1)
-    start = nn.mlp(2, [16, 16], 1, generator=np.random.default_rng(0))
+    start = nn.build_mlp(2, [16, 16], 1, generator=np.random.default_rng(0))
     init = {k: v.numpy().astype(args.dtype) for k, v in start.state_dict().items()}
     tracegrad_run(init, X, y, args.dtype)  # warm-up both
     torch_run(init, X, y, args.dtype)

@@ -4,8 +4,8 @@
 - torch-style layers on ``autograd.Tensor``: ``Module``, ``Parameter``, ``Linear``, ``Sequential``,
   activations, losses, ``functional`` (as F), ``init``, ``optim``, ``data``, ``fit``, ``save``/``load``;
 - the perceptron chapter: ``Perceptron`` (Rosenblatt's rule) and the logic ``gates``;
-- ``recipes``: the output layer and loss by task, ``mlp`` (a tensor MLP builder; ``MLP`` is micrograd's) and
-  ``suggest_hidden_units``.
+- ``recipes``: the output layer and loss by task, ``build_mlp`` (a tensor MLP builder; ``MLP`` is
+  micrograd's) and ``suggest_hidden_units``.
 """
 
 from . import data, functional, gates, init, optim
@@ -18,7 +18,7 @@ from .metrics import accuracy, zero_one_loss
 from .micro import MLP, Layer, Neuron, ScalarModule
 from .module import Identity, Module, Parameter, Sequential
 from .perceptron import Perceptron
-from .recipes import OutputRecipe, mlp, output_recipe, suggest_hidden_units
+from .recipes import OutputRecipe, build_mlp, output_recipe, suggest_hidden_units
 from .serialize import load, save
 from .train import History, fit
 
@@ -56,13 +56,13 @@ __all__ = [
     "Tanh",
     "TensorDataset",
     "accuracy",
+    "build_mlp",
     "data",
     "fit",
     "functional",
     "gates",
     "init",
     "load",
-    "mlp",
     "optim",
     "output_recipe",
     "save",

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -18,39 +18,33 @@ from .data import DATASETS, DataLoader, TensorDataset
 from .metrics import accuracy, as_numpy
 from .module import Module
 from .optim import SGD, Adam, Optimizer
-from .recipes import ACTIVATIONS, OutputRecipe, mlp, output_recipe, suggest_hidden_units
+from .recipes import ACTIVATIONS, OutputRecipe, build_mlp, output_recipe, suggest_hidden_units
 from .serialize import save
 from .train import History, fit
 
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
+N = TypeVar("N", int, float)
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text}")
-    return value
+def _number(convert: Callable[[str], N], inclusive: bool, wanted: str) -> Callable[[str], N]:
+    """An argparse type: ``convert(text)`` must be finite and ``> 0`` (``>= 0`` when ``inclusive``);
+    ``wanted`` names it in the error."""
+
+    def parse(text: str) -> N:
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}") from None
+        if not (0 <= value if inclusive else 0 < value) or value == float("inf"):
+            raise argparse.ArgumentTypeError(f"expected {wanted}, got {text}")
+        return value
+
+    return parse
 
 
-def _non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}") from None
-    if not 0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text}")
-    return value
+_positive_int = _number(int, inclusive=False, wanted="a positive integer")
+_non_negative_int = _number(int, inclusive=True, wanted="an integer >= 0")
+_positive_float = _number(float, inclusive=False, wanted="a positive finite number")
+_non_negative_float = _number(float, inclusive=True, wanted="a finite number >= 0")
 
 
 def _hidden(text: str) -> list[int] | None:
@@ -84,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--optimizer", choices=("sgd", "adam"), default="adam")
     train.add_argument("--momentum", type=_non_negative_float, default=0.0, help="SGD momentum")
     train.add_argument("--batch-size", type=_positive_int, default=None, help="default: the full dataset")
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--seed", type=_non_negative_int, default=0)
     train.add_argument("--out", type=Path, default=Path("out"), help="output directory")
     train.add_argument("--no-progress", action="store_true", help="never show the progress bar")
     return parser
@@ -160,17 +154,35 @@ def plot_history(history: History, path: Path) -> None:
     plt.close(fig)
 
 
+def _dataset(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray]:
+    """The ``--dataset`` points and labels (a ValueError names a bad ``--samples`` or ``--noise``)."""
+    spread = {"cluster_std": args.noise} if args.dataset == "blobs" else {"noise": args.noise}
+    return DATASETS[args.dataset](n_samples=args.samples, seed=args.seed, **spread)
+
+
+def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Argument errors only visible once the values meet: a dataset too small for its classes, or an
+    ``--out`` that cannot be a directory. Reported as argparse errors, before any training."""
+    try:
+        _dataset(args)
+    except ValueError as error:
+        parser.error(f"argument --samples/--noise: {error}")
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        parser.error(f"argument --out: cannot use {str(args.out)!r} as the output directory "
+                     f"({error.strerror})")
+
+
 def train(args: argparse.Namespace) -> dict[str, Any]:
     """Runs the ``train`` command; returns the final accuracy and the paths written."""
-    maker = DATASETS[args.dataset]
-    spread = {"cluster_std": args.noise} if args.dataset == "blobs" else {"noise": args.noise}
-    X, y = maker(n_samples=args.samples, seed=args.seed, **spread)
+    X, y = _dataset(args)
     n_classes = int(y.max()) + 1
     recipe = output_recipe("binary" if n_classes == 2 else "multiclass")
     n_out = recipe.output_units(n_classes)
     hidden = [suggest_hidden_units(X.shape[1], n_out)] if args.hidden is None else args.hidden
-    model = mlp(X.shape[1], hidden, n_out, args.activation, generator=np.random.default_rng(args.seed),
-                dtype=autograd.float64)
+    model = build_mlp(X.shape[1], hidden, n_out, args.activation, generator=np.random.default_rng(args.seed),
+                      dtype=autograd.float64)
     inputs, targets = autograd.tensor(X), autograd.tensor(recipe.targets(y))
     batch = args.batch_size or len(X)
     loader = DataLoader(TensorDataset(inputs, targets), batch_size=batch, shuffle=batch < len(X),
@@ -197,8 +209,10 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python -m nn``."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if args.command == "train":
+        _check(parser, args)
         train(args)
     return 0
 

@@ -12,16 +12,17 @@ from typing import Any
 
 import numpy as np
 
+import autograd
 from autograd import Function, Tensor, no_grad, where
+from autograd.ops.function import Op
 
 REDUCTIONS = ("mean", "sum", "none")
 
 
 # ----- layers --------------------------------------------------------------------------------------
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """input @ weight.T + bias, with weight of shape (out_features, in_features) as torch's."""
-    out = input @ weight.T
-    return out if bias is None else out + bias
+    """input @ weight.T + bias, weight of shape (out_features, in_features) as torch's; one fused node."""
+    return autograd.linear(input, weight, bias)
 
 
 # ----- activations --------------------------------------------------------------------------------
@@ -121,21 +122,29 @@ def binary_cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean")
     return _reduce(_BinaryCrossEntropy.apply(input, target), reduction)
 
 
-class _BinaryCrossEntropyWithLogits(Function):
-    """Elementwise BCE of sigmoid(x) from the logits x, fused: the forward max(x, 0) - x t + log(1 + e^-|x|)
-    never overflows (exp only sees -|x| <= 0), and the backward is one expression, d/dx = sigmoid(x) - t
-    and d/dt = -x, instead of a chain through a dozen ops."""
+class _BinaryCrossEntropyWithLogits(Op):
+    """Elementwise BCE of sigmoid(x) from the logits x, fused into one node on arrays: the forward
+    max(x, 0) - x t + log(1 + e^-|x|) never overflows (exp only sees -|x| <= 0), and the backward is one
+    expression, d/dx = sigmoid(x) - t and d/dt = -x, instead of a chain through a dozen ops. As a built-in
+    ``Op`` its backward also runs on Tensors, so it is differentiable again (create_graph)."""
+
+    __slots__ = ()
 
     @staticmethod
-    def forward(ctx: Any, x: Tensor, t: Tensor) -> Tensor:
+    def forward(ctx: Any, x: Any, t: Any) -> Any:
         ctx.save_for_backward(x, t)
-        return x.relu() - x * t + ((-abs(x)).exp() + 1).log()
+        return np.maximum(x, 0) - x * t + np.log1p(np.exp(-np.abs(x)))
 
     @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+    def backward(ctx: Any, grad: Any) -> tuple[Any, Any]:
         x, t = ctx.saved_tensors
-        d_x = grad * (x.sigmoid() - t) if ctx.needs_input_grad[0] else None
+        d_x = grad * (_sigmoid(x) - t) if ctx.needs_input_grad[0] else None
         return d_x, -grad * x if ctx.needs_input_grad[1] else None
+
+
+def _sigmoid(x: Any) -> Any:
+    """sigmoid of a Tensor (differentiable) or of an array, as exp(-log(1 + e^-x)): never overflows."""
+    return x.sigmoid() if isinstance(x, Tensor) else np.exp(-np.logaddexp(0, -x))
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:

@@ -1,7 +1,8 @@
 """Logic gates as perceptrons with fixed weights (curriculum chapter 4).
 
-AND, OR and NAND are each one threshold unit ``1 if w1*x1 + w2*x2 + b > 0 else 0``. XOR is not linearly
-separable, so no single unit computes it; two layers do: ``XOR(x1, x2) = AND(NAND(x1, x2), OR(x1, x2))``.
+AND, OR and NAND are each one threshold unit ``1 if w1*x1 + w2*x2 + b >= 0 else 0`` (the perceptron's
+``unit_step`` with 0 for "off"). XOR is not linearly separable, so no single unit computes it; two layers
+do: ``XOR(x1, x2) = AND(NAND(x1, x2), OR(x1, x2))``.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from .perceptron import unit_step
 
 
 @dataclass(frozen=True)
@@ -26,7 +29,7 @@ class Gate:
         return self.w1 * np.asarray(x1) + self.w2 * np.asarray(x2) + self.bias
 
     def __call__(self, x1: Any, x2: Any) -> Any:
-        out = (self.net_input(x1, x2) > 0).astype(np.int64)
+        out = unit_step(self.net_input(x1, x2), low=0)
         return out.item() if out.ndim == 0 else out
 
 

@@ -7,6 +7,7 @@ tree as torch does, and ``state_dict()`` / ``load_state_dict()`` move the weight
 
 from __future__ import annotations
 
+import itertools
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -16,6 +17,9 @@ import numpy as np
 from autograd import Tensor, dtypes, no_grad
 
 Hook = Callable[["Module", tuple[Any, ...], Any], Any]
+
+# Hook keys are never reused (as torch's handle ids): a handle removed twice cannot take off a newer hook.
+_hook_keys = itertools.count()
 
 
 class Parameter(Tensor):
@@ -70,7 +74,7 @@ class Module:
     def register_forward_hook(self, hook: Hook) -> RemovableHandle:
         """``hook(module, inputs, output)`` runs after every forward; a non-None result replaces the
         output."""
-        key = max(self._forward_hooks, default=-1) + 1
+        key = next(_hook_keys)
         self._forward_hooks[key] = hook
         return RemovableHandle(self._forward_hooks, key)
 
@@ -226,8 +230,7 @@ class Module:
                 continue
             array = np.asarray(value)
             if array.dtype.kind not in "fiu":
-                raise TypeError(f"load_state_dict: {name!r} holds {array.dtype} values, "
-                                "expected real numbers")
+                raise TypeError(f"load_state_dict: {name!r} has dtype {array.dtype}, expected real numbers")
             if array.shape != tuple(own[name].shape):
                 raise ValueError(f"load_state_dict: {name!r} has shape {array.shape}, "
                                  f"the model expects {tuple(own[name].shape)}")

@@ -12,9 +12,10 @@ from typing import Any
 import numpy as np
 
 
-def unit_step(net: np.ndarray) -> np.ndarray:
-    """The perceptron's activation: +1 where ``net >= 0``, -1 elsewhere."""
-    return np.where(net >= 0.0, 1, -1)
+def unit_step(net: Any, low: int = -1) -> np.ndarray:
+    """The threshold unit's activation (Heaviside, firing at 0): 1 where ``net >= 0``, ``low`` elsewhere;
+    -1 for Rosenblatt's +-1 labels, 0 for the 0/1 logic gates (as ``F.step``)."""
+    return np.where(np.asarray(net) >= 0.0, 1, low)
 
 
 class Perceptron:

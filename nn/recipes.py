@@ -79,7 +79,7 @@ def suggest_hidden_units(n_in: int, n_out: int) -> int:
     return max(1, round(math.sqrt(n_in * n_out)))
 
 
-def mlp(
+def build_mlp(
     n_in: int,
     hidden: Sequence[int],
     n_out: int,
@@ -99,4 +99,4 @@ def mlp(
     return Sequential(*layers)
 
 
-__all__ = ["ACTIVATIONS", "RECIPES", "OutputRecipe", "mlp", "output_recipe", "suggest_hidden_units"]
+__all__ = ["ACTIVATIONS", "RECIPES", "OutputRecipe", "build_mlp", "output_recipe", "suggest_hidden_units"]

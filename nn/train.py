@@ -59,8 +59,8 @@ class _DeadReluMonitor:
 
 def _layers(model: Module) -> list[tuple[str, list[Any]]]:
     """(name, own parameters) of each module that holds parameters directly; the root is ``"model"``."""
-    return [(name or "model", [p for p in m._parameters.values() if p is not None])
-            for name, m in model.named_modules() if any(p is not None for p in m._parameters.values())]
+    layers = [(name or "model", list(m.parameters(recurse=False))) for name, m in model.named_modules()]
+    return [(name, params) for name, params in layers if params]
 
 
 def _grad_norm(params: Iterable[Any]) -> float:

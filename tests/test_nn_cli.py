@@ -40,7 +40,7 @@ def test_train_writes_plots_and_model(tmp_path, capsys):
     for name in ("decision_boundary.svg", "loss.svg"):
         root = ET.parse(out / name).getroot()
         assert root.tag.endswith("svg")
-    model = nn.mlp(2, [8, 8], 1)
+    model = nn.build_mlp(2, [8, 8], 1)
     nn.load(model, out / "model.npz")
     assert np.load(out / "model.npz")["0.weight"].shape == (8, 2)
 
@@ -103,3 +103,30 @@ def test_python_dash_m_entry_point(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "final training accuracy" in result.stdout
     assert (tmp_path / "model.npz").exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--seed", "-3"], "--seed"),
+        (["--samples", "1"], "n_samples"),
+        (["--noise", "-0.5"], "--noise"),
+    ],
+)
+def test_bad_values_are_argparse_errors_before_training(tmp_path, extra, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "--epochs", "1", "--out", str(tmp_path / "out"), *extra])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "error:" in err and message in err
+    assert not (tmp_path / "out" / "model.npz").exists()
+
+
+def test_an_out_path_that_is_a_file_is_an_argparse_error(tmp_path, capsys):
+    taken = tmp_path / "taken"
+    taken.write_text("not a directory")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "--epochs", "1", "--samples", "20", "--out", str(taken)])
+    assert exit_info.value.code == 2
+    assert "--out" in capsys.readouterr().err
+    assert taken.read_text() == "not a directory"

@@ -13,14 +13,7 @@ import autograd
 import nn
 from nn import functional as F  # noqa: N812
 
-
-@pytest.fixture(autouse=True)
-def _torch_float64():
-    """torch.nn builds float64 weights in this module only; other modules keep torch's default."""
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(previous)
+pytestmark = pytest.mark.usefixtures("torch_float64")  # torch.nn builds float64 weights here
 
 
 TOL = {"rtol": 1e-10, "atol": 1e-12}
@@ -128,6 +121,17 @@ def test_forward_hook_sees_output_and_can_be_removed():
     relu(autograd.tensor(np.array([3.0])))
     assert len(seen) == 1
     np.testing.assert_array_equal(seen[0], [0.0, 2.0])
+
+
+def test_removing_a_handle_twice_leaves_a_newer_hook_alone():
+    relu = nn.ReLU()
+    calls = []
+    first = relu.register_forward_hook(lambda m, inputs, out: calls.append("first"))
+    first.remove()
+    relu.register_forward_hook(lambda m, inputs, out: calls.append("second"))
+    first.remove()  # a stale handle: must not take off the hook registered after it
+    relu(autograd.tensor(np.array([1.0])))
+    assert calls == ["second"]
 
 
 def test_state_dict_round_trip_and_refusals():
@@ -382,6 +386,35 @@ def test_functional_linear_matches_torch(x):
         F.linear(autograd.tensor(x), autograd.tensor(w), autograd.tensor(b)),
         torch.nn.functional.linear(torch.tensor(x), torch.tensor(w), torch.tensor(b)),
     )
+
+
+@given(data=st.data(), lead=st.sampled_from([(), (3,), (2, 3)]), with_bias=st.booleans())
+def test_fused_linear_gradients_match_torch_to_second_order(data, lead, with_bias):
+    """F.linear is one fused node: its first and second derivatives (create_graph) for inputs with any
+    batch dimensions, with and without a bias, are torch's."""
+    x, w, b = data.draw(arrays((*lead, 4))), data.draw(arrays((2, 4))), data.draw(arrays((2,)))
+    (xs, xt), (ws, wt), (bs, bt) = leaf(x), leaf(w), leaf(b)
+    out_s = F.linear(xs, ws, bs if with_bias else None)
+    out_t = torch.nn.functional.linear(xt, wt, bt if with_bias else None)
+    assert_close(out_s, out_t)
+    upstream = data.draw(arrays(tuple(out_t.shape)))
+    ours, theirs = [xs, ws, *([bs] if with_bias else [])], [xt, wt, *([bt] if with_bias else [])]
+    first_s = autograd.grad(out_s, ours, autograd.tensor(upstream), create_graph=True)
+    first_t = torch.autograd.grad(out_t, theirs, torch.tensor(upstream), create_graph=True)
+    for a, c in zip(first_s, first_t, strict=True):
+        assert a.shape == c.shape
+        assert_close(a, c)
+    second_s = autograd.grad(sum((g * g).sum() for g in first_s[:2]), ours[:2])
+    second_t = torch.autograd.grad(sum((g * g).sum() for g in first_t[:2]), theirs[:2])
+    for a, c in zip(second_s, second_t, strict=True):
+        assert_close(a, c, rtol=1e-9, atol=1e-9)
+
+
+def test_linear_names_mismatched_shapes():
+    with pytest.raises(RuntimeError, match="linear: input"):
+        F.linear(autograd.ones(3, 5), autograd.ones(2, 4))
+    with pytest.raises(RuntimeError, match="bias"):
+        F.linear(autograd.ones(3, 4), autograd.ones(2, 4), autograd.ones(3))
 
 
 def test_module_to_converts_parameters_and_grads():

@@ -1,4 +1,4 @@
-"""Optimiser trajectories against torch.optim: same model, same data, 20 steps, float64, 1e-6."""
+"""Optimiser trajectories against torch.optim: same model, same data, 20 steps, float64, 1e-10."""
 
 from __future__ import annotations
 
@@ -10,14 +10,8 @@ import autograd
 import nn
 from nn.optim import SGD, Adam
 
-
-@pytest.fixture(autouse=True)
-def _torch_float64():
-    """torch.nn builds float64 weights in this module only; other modules keep torch's default."""
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(previous)
+pytestmark = pytest.mark.usefixtures("torch_float64")  # torch.nn builds float64 weights here
+TOL = 1e-10  # both sides float64: the trajectories agree to rounding
 
 
 CONFIGS = [
@@ -34,9 +28,9 @@ CONFIGS = [
 
 def twin_models(seed=0):
     ours = nn.Sequential(
-        nn.Linear(2, 8, generator=np.random.default_rng(seed)),
+        nn.Linear(2, 8, dtype=autograd.float64, generator=np.random.default_rng(seed)),
         nn.Tanh(),
-        nn.Linear(8, 1, generator=np.random.default_rng(seed + 1)),
+        nn.Linear(8, 1, dtype=autograd.float64, generator=np.random.default_rng(seed + 1)),
     )
     theirs = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1))
     with torch.no_grad():
@@ -50,6 +44,8 @@ def test_trajectory_matches_torch(ours_cls, torch_cls, kwargs):
     X, y = nn.data.make_moons(40, noise=0.1, seed=0)
     y = y.astype(np.float64).reshape(-1, 1)
     ours, theirs = twin_models()
+    assert all(p.dtype == autograd.float64 for p in ours.parameters())
+    assert all(q.dtype == torch.float64 for q in theirs.parameters())
     opt, ref = ours_cls(ours.parameters(), **kwargs), torch_cls(theirs.parameters(), **kwargs)
     xs, ys, xt, yt = autograd.tensor(X), autograd.tensor(y), torch.tensor(X), torch.tensor(y)
     for _ in range(20):
@@ -60,7 +56,7 @@ def test_trajectory_matches_torch(ours_cls, torch_cls, kwargs):
         opt.step()
         ref.step()
         for (name, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters(), strict=True):
-            np.testing.assert_allclose(p.numpy(), q.detach().numpy(), rtol=0, atol=1e-6, err_msg=name)
+            np.testing.assert_allclose(p.numpy(), q.detach().numpy(), rtol=0, atol=TOL, err_msg=name)
     # the trajectory moved, so the comparison was not trivially of the initial weights
     assert not np.allclose(ours[0].weight.numpy(), twin_models()[0][0].weight.numpy())
 

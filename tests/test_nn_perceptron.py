@@ -7,9 +7,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import autograd
+from nn import functional as F  # noqa: N812
 from nn.data import make_blobs
-from nn.gates import AND, NAND, OR, XOR, truth_table
-from nn.perceptron import Perceptron
+from nn.gates import AND, NAND, OR, XOR, Gate, truth_table
+from nn.perceptron import Perceptron, unit_step
 
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
 XOR_Y = np.array([-1, 1, 1, -1])
@@ -26,6 +28,16 @@ def test_gates_accept_arrays():
     a, b = np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1])
     np.testing.assert_array_equal(XOR(a, b), [0, 1, 1, 0])
     np.testing.assert_array_equal(NAND(a, b), [1, 1, 1, 0])
+
+
+def test_gates_perceptron_and_step_share_one_threshold_rule():
+    """One convention everywhere: a unit fires at net input 0 (Heaviside with H(0) = 1)."""
+    net = np.array([-0.5, 0.0, 0.5])
+    np.testing.assert_array_equal(unit_step(net), [-1, 1, 1])
+    np.testing.assert_array_equal(unit_step(net, low=0), [0, 1, 1])
+    np.testing.assert_array_equal(F.step(autograd.tensor(net)).numpy(), unit_step(net, low=0))
+    on_the_line = Gate("EDGE", 1.0, 1.0, -1.0)  # net input exactly 0 at (1, 0) and (0, 1)
+    assert truth_table(on_the_line) == {(0, 0): 0, (0, 1): 1, (1, 0): 1, (1, 1): 1}
 
 
 def test_perceptron_starts_at_zero_and_learns_and():

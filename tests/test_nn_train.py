@@ -14,19 +14,38 @@ def full_batch(X, y):
     return DataLoader(TensorDataset(autograd.tensor(X), autograd.tensor(y)), batch_size=len(X))
 
 
+def recorder():
+    """A metric that keeps copies of the (outputs, targets) fit passes it, and the list they go to."""
+    seen = []
+
+    def record(output, targets):
+        seen.append((output.numpy().copy(), targets.numpy().copy()))
+        return 0.0
+
+    return record, seen
+
+
+def accuracy_by_hand(batches):
+    """The fraction of samples of ``batches`` whose logit is on the side of their 0/1 target."""
+    correct = sum(int(np.sum((out[:, 0] > 0) == (tgt[:, 0] == 1))) for out, tgt in batches)
+    return correct / sum(len(tgt) for _, tgt in batches)
+
+
 def test_moons_reaches_97_percent_in_200_full_batch_epochs():
     X, y = make_moons(200, noise=0.1, seed=0)
     recipe = nn.output_recipe("binary")
-    model = nn.mlp(2, [16, 16], 1, "relu", generator=np.random.default_rng(0))
+    model = nn.build_mlp(2, [16, 16], 1, "relu", generator=np.random.default_rng(0))
+    record, outputs = recorder()
     history = nn.fit(
         model,
         recipe.loss(),
         nn.optim.Adam(model.parameters(), lr=0.05),
         full_batch(X, recipe.targets(y)),
         epochs=200,
-        metrics={"accuracy": nn.accuracy},
+        metrics={"accuracy": nn.accuracy, "record": record},
         progress=False,
     )
+    np.testing.assert_allclose(history.metrics["accuracy"], [accuracy_by_hand([b]) for b in outputs])
     with autograd.no_grad():
         final = nn.accuracy(model(autograd.tensor(X)), y)
     assert final >= 0.97
@@ -37,7 +56,7 @@ def test_moons_reaches_97_percent_in_200_full_batch_epochs():
 def test_mlp_learns_xor_perfectly():
     X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
     y = np.array([0, 1, 1, 0])
-    model = nn.mlp(2, [4], 1, "tanh", generator=np.random.default_rng(1))
+    model = nn.build_mlp(2, [4], 1, "tanh", generator=np.random.default_rng(1))
     nn.fit(
         model,
         nn.BCEWithLogitsLoss(),
@@ -53,7 +72,7 @@ def test_mlp_learns_xor_perfectly():
 def test_multiclass_recipe_on_blobs():
     X, y = nn.data.make_blobs(90, centers=3, cluster_std=0.5, seed=2)
     recipe = nn.output_recipe("multiclass")
-    model = nn.mlp(
+    model = nn.build_mlp(
         2, [nn.suggest_hidden_units(2, 3)], recipe.output_units(3), generator=np.random.default_rng(0)
     )
     nn.fit(
@@ -72,7 +91,7 @@ def test_multiclass_recipe_on_blobs():
 
 def test_history_records_grad_norms_and_dead_relus():
     X, y = make_moons(64, noise=0.1, seed=1)
-    model = nn.mlp(2, [8, 8], 1, "relu", generator=np.random.default_rng(0))
+    model = nn.build_mlp(2, [8, 8], 1, "relu", generator=np.random.default_rng(0))
     # kill every unit of the first hidden layer: a large negative bias, zero weights
     with autograd.no_grad():
         model[0].weight.fill_(0.0)
@@ -83,13 +102,14 @@ def test_history_records_grad_norms_and_dead_relus():
         shuffle=True,
         seed=0,
     )
+    record, batches_seen = recorder()
     history = nn.fit(
         model,
         nn.BCEWithLogitsLoss(),
         nn.optim.SGD(model.parameters(), lr=0.1),
         loader,
         epochs=3,
-        metrics={"accuracy": nn.accuracy, "error": nn.zero_one_loss},
+        metrics={"accuracy": nn.accuracy, "error": nn.zero_one_loss, "record": record},
         progress=True,
     )
     assert len(history.loss) == 3
@@ -97,14 +117,17 @@ def test_history_records_grad_norms_and_dead_relus():
     assert history.grad_norms["0"] == [0.0, 0.0, 0.0]  # dead units pass no gradient back
     assert all(v > 0 for v in history.grad_norms["4"])
     assert all(d >= 0.5 for d in history.dead_relu)  # the 8 of 16 units of layer 0 never fire
-    for acc, err in zip(history.metrics["accuracy"], history.metrics["error"], strict=True):
-        assert acc + err == pytest.approx(1.0)
+    # the metrics, recomputed by hand from the outputs fit saw (logit > 0 predicts class 1), epoch by epoch
+    for epoch in range(3):
+        by_hand = accuracy_by_hand(batches_seen[4 * epoch:4 * epoch + 4])  # 64 samples in batches of 16
+        assert history.metrics["accuracy"][epoch] == pytest.approx(by_hand)
+        assert history.metrics["error"][epoch] == pytest.approx(1 - by_hand)
     assert not model[1]._forward_hooks  # the monitoring hooks are removed afterwards
 
 
 def test_history_without_relu_has_no_dead_fraction():
     X, y = make_moons(20, seed=0)
-    model = nn.mlp(2, [4], 1, "tanh")
+    model = nn.build_mlp(2, [4], 1, "tanh")
     history = nn.fit(
         model,
         nn.BCEWithLogitsLoss(),
@@ -126,7 +149,7 @@ def test_recipes_and_heuristic():
     with pytest.raises(ValueError, match="task"):
         nn.output_recipe("ranking")
     with pytest.raises(ValueError, match="activation"):
-        nn.mlp(2, [3], 1, "swish")
+        nn.build_mlp(2, [3], 1, "swish")
 
 
 def test_metrics():
@@ -142,7 +165,7 @@ def test_metrics():
 def test_progress_bar_only_on_a_terminal(monkeypatch, capsys):
     X, y = make_moons(20, seed=0)
     loader = full_batch(X, y.astype(float).reshape(-1, 1))
-    model = nn.mlp(2, [4], 1, dtype="float64")
+    model = nn.build_mlp(2, [4], 1, dtype="float64")
 
     def run(tty, progress):
         monkeypatch.setattr("sys.stderr.isatty", lambda: tty)

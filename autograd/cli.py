@@ -227,10 +227,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _render(args: argparse.Namespace) -> int:
     from .viz import GraphvizUnavailableError, RenderError, render
+    from .viz.backends import format_of
 
     try:
+        if args.output:
+            format_of(args.output)  # an unknown extension is refused before anything runs
         out, inputs = evaluate(args.expression, parse_assignments(args.set))
-    except ExpressionError as error:
+    except ValueError as error:  # an ExpressionError or an unknown output format
         print(f"tracegrad-render: error: {error}", file=sys.stderr)
         return 2
     out.label = args.name
@@ -242,6 +245,9 @@ def _render(args: argparse.Namespace) -> int:
             path = render(out, args.output, rankdir=args.rankdir, backward_order=args.backward_order)
         except (GraphvizUnavailableError, RenderError, ValueError) as error:
             print(f"tracegrad-render: error: {error}", file=sys.stderr)
+            return 1
+        except OSError as error:
+            print(f"tracegrad-render: error: cannot write {args.output!r}: {error.strerror}", file=sys.stderr)
             return 1
         print(f"wrote {path}")
     return 0

@@ -147,3 +147,18 @@ def test_module_and_console_script_run(tmp_path):
         assert done.stdout.splitlines()[0] == "o = 0.7071" and "do/dx1 = -1.5000" in done.stdout
         assert len(read_svg(out.read_bytes()).nodes) == 15
         out.unlink()
+
+
+def test_an_unknown_output_extension_is_refused_before_anything_runs(tmp_path, capsys):
+    assert main(["render", *NEURON, "-o", str(tmp_path / "n.txt")]) == 2
+    captured = capsys.readouterr()
+    assert "cannot tell the format" in captured.err and captured.out == ""
+    assert not (tmp_path / "n.txt").exists()
+
+
+def test_an_unwritable_output_is_a_clear_error(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert main(["render", *NEURON, "-o", str(blocker / "n.svg")]) == 1
+    err = capsys.readouterr().err
+    assert "cannot write" in err and "Traceback" not in err

@@ -74,3 +74,34 @@ def test_folded_edges_are_merged_and_counted():
     model, loss = trained_loss(2)
     source = draw_dot(loss, model=model, max_nodes=30).source
     assert re.search(r"g\d+ -> g\d+ \[label=x2\]", source)  # 2 uses between two groups: one edge, "x2"
+
+
+def shared_inputs_chain(steps: int) -> Value:
+    """An unrolled recurrence reusing ten inputs at every step: each input's edges reach along the chain."""
+    xs = [Value(i / 10, f"x{i}") for i in range(10)]
+    acc = Value(0.0, "h")
+    for i in range(steps):
+        acc = (acc + xs[i % 10] * 0.5).tanh()
+    acc.backward()
+    return acc
+
+
+def test_long_edges_are_counted_and_cap_the_layout():
+    from autograd.viz.graph import skipped_ranks
+
+    long = Graph.trace(shared_inputs_chain(500))
+    assert skipped_ranks(long, {}) > 100_000  # each later use of an input skips the ranks since its first use
+    _, trained = trained_loss()
+    assert skipped_ranks(Graph.trace(trained), {}) < 100  # an MLP's edges join neighbouring ranks
+    capped = draw_dot(long.roots[0])
+    assert 'splines=line' in capped.source and 'nslimit=1' in capped.source and capped.note
+    plain = draw_dot(trained)
+    assert "splines" not in plain.source and "nslimit" not in plain.source
+
+
+def test_a_long_shared_input_chain_still_renders_with_every_drawn_node():
+    root = shared_inputs_chain(120)
+    dot = draw_dot(root, max_nodes=None)
+    assert "splines=line" in dot.source
+    drawing = read_svg(dot.pipe())
+    assert len(drawing.nodes) == drawn_count(Graph.trace(root), {})

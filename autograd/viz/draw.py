@@ -16,7 +16,7 @@ import graphviz
 
 from . import backends
 from .escape import escape_text, record_label
-from .graph import Graph, Roles, drawn_count, fold, named_parameters
+from .graph import Graph, Roles, drawn_count, fold, named_parameters, skipped_ranks
 from .labels import fields, grad_norm, op_name, raw_grad
 
 STYLE = {  # fill colour per role
@@ -31,6 +31,9 @@ FLOW = "#cc0000"  # the edges the gradient flows along
 PENDING = "#999999"  # nodes backward has not reached yet
 RANKDIRS = ("LR", "RL", "TB", "BT")
 BIG = 500  # drawn nodes above which crossing minimisation is cut short (mclimit): 20 s -> 4 s at 2,000
+# Ranks skipped by edges (each one a dummy node for dot) above which its network simplex is capped and edges
+# are straight lines: inputs shared along a long chain otherwise take minutes (500 steps: > 200 s -> 3 s).
+LONG_EDGES = 3000
 
 
 class Diagram(graphviz.Digraph):
@@ -121,6 +124,8 @@ def draw_dot(
     attrs = {"rankdir": rankdir}
     if drawn_count(graph, group) > BIG:
         attrs["mclimit"] = "0.1"
+    if skipped_ranks(graph, group) > LONG_EDGES:
+        attrs.update(nslimit="1", nslimit1="1", splines="line")
     if size:
         attrs["size"] = size
     if note:

@@ -169,6 +169,25 @@ def drawn_count(graph: Graph, group: Mapping[int, str]) -> int:
     return free + len(set(group.values()))
 
 
+def skipped_ranks(graph: Graph, group: Mapping[int, str]) -> int:
+    """About how many ranks the drawn edges skip (dot adds a dummy node per skipped rank). A result sits two
+    ranks (op node, record) after its latest computed parent; a leaf sits just before its first use, so only
+    its later uses skip ranks: an input shared along a long chain skips thousands."""
+    rank: dict[int, int] = {}
+    for node in graph.nodes:  # parents first
+        if node._prev:
+            rank[id(node)] = 2 + max((rank[id(p)] for p in node._prev if p._prev), default=0)
+    first: dict[int, int] = {}
+    for parent, child in graph.edges:
+        if not parent._prev:
+            first[id(parent)] = min(first.get(id(parent), rank[id(child)]), rank[id(child)])
+    return sum(
+        rank[id(child)] - (rank[id(parent)] + 2 if parent._prev else first[id(parent)])
+        for parent, child in graph.edges
+        if id(parent) not in group and id(child) not in group
+    )
+
+
 def fold_far(graph: Graph, group: dict[int, str], budget: int, rest: str) -> dict[int, str]:
     """Adds to ``group`` (as ``rest``) the free nodes farthest from the roots once ``budget`` is spent."""
     cost_left = budget - 1 - len(set(group.values()))
@@ -217,4 +236,4 @@ def fold(
 _FAR = "farther from the output"
 _MODEL = "model"
 
-__all__ = ["Graph", "Roles", "fold", "module_groups", "module_path", "named_parameters"]
+__all__ = ["Graph", "Roles", "fold", "module_groups", "module_path", "named_parameters", "skipped_ranks"]

@@ -16,6 +16,8 @@ demo: $(STAMP)
 	$(PY) -m nn train --dataset moons --hidden 16,16 --activation relu --epochs 200 --lr 0.1 --seed 0 --out out/
 	$(PY) -m autograd render "tanh(x1*w1 + x2*w2 + b)" \
 		--set x1=2 x2=0 w1=-3 w2=1 b=6.8813735870195432 -o out/neuron.svg
+	mkdir -p docs && cp out/neuron.svg out/mlp.svg out/decision_boundary.svg out/loss.svg docs/
+	@echo "pictures: out/neuron.svg out/mlp.svg out/decision_boundary.svg out/loss.svg (copied to docs/)"
 
 test: $(STAMP)
 	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(PY) -m pytest -q
@@ -24,7 +26,10 @@ soak: $(STAMP)
 	HYPOTHESIS_PROFILE=soak $(PY) -m pytest -q
 
 bench: $(STAMP)
-	$(PY) benchmarks/run_all.py
+	$(PY) benchmarks/micrograd_demo.py
+	$(PY) benchmarks/tensor_bench.py
+	$(PY) benchmarks/nn_bench.py
+	$(PY) benchmarks/render_bench.py
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -23,7 +23,7 @@ import nn
 def deep_net(activation: str, depth: int = 10, width: int = 32, seed: int = 0) -> nn.Sequential:
     """2 -> ``depth`` hidden layers of ``width`` units -> 1 logit, Glorot-uniform weights, zero biases."""
     generator = np.random.default_rng(seed)
-    model = nn.mlp(2, [width] * depth, 1, activation=activation, generator=generator)
+    model = nn.build_mlp(2, [width] * depth, 1, activation=activation, generator=generator)
     for layer in model:
         if isinstance(layer, nn.Linear):
             nn.init.xavier_uniform_(layer.weight, generator=generator)
@@ -42,7 +42,7 @@ def layer_grad_norms(model: nn.Sequential, inputs: autograd.Tensor, targets: aut
 def dead_relu_fraction(lr: float, inputs: autograd.Tensor, targets: autograd.Tensor, epochs: int) -> float:
     """Trains a 3-hidden-layer ReLU net with plain SGD at ``lr``; the fraction of ReLU units that output 0
     for every sample in the last epoch (``nn.fit`` records it)."""
-    model = nn.mlp(2, [32, 32, 32], 1, activation="relu", generator=np.random.default_rng(0))
+    model = nn.build_mlp(2, [32, 32, 32], 1, activation="relu", generator=np.random.default_rng(0))
     loader = nn.DataLoader(nn.TensorDataset(inputs, targets), batch_size=20, shuffle=True, seed=0)
     history = nn.fit(
         model, nn.BCEWithLogitsLoss(), nn.optim.SGD(model.parameters(), lr=lr), loader, epochs, progress=False

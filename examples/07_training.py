@@ -29,7 +29,7 @@ def train(
     and the number of iterations actually run."""
     recipe = nn.output_recipe(task)
     n_out = recipe.output_units(int(y.max()) + 1 if task == "multiclass" else 1)
-    model = nn.mlp(
+    model = nn.build_mlp(
         X.shape[1],
         hidden,
         n_out,

@@ -32,13 +32,15 @@ def test_second_derivative_matches_central_differences(x):
 
 @given(arrays_in(shapes(), domain="real", bound=50.0))
 def test_values_match_a_reference(a):
-    np.testing.assert_allclose(softplus(autograd.from_numpy(a)).numpy(), np.logaddexp(0.0, a), rtol=1e-12)
+    # the textbook formula, computed independently of the op's own (e^50 is far from overflowing)
+    np.testing.assert_allclose(softplus(autograd.from_numpy(a)).numpy(), np.log1p(np.exp(a)), rtol=1e-12)
 
 
 @given(tensors(domain="real", bound=30.0))
 def test_derivative_is_sigmoid(x):
     softplus(x).sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), np.exp(-np.logaddexp(0.0, -x.detach().numpy())), rtol=1e-12)
+    a = x.detach().numpy()
+    np.testing.assert_allclose(x.grad.numpy(), 1.0 / (1.0 + np.exp(-a)), rtol=1e-12)
 
 
 def test_large_inputs_do_not_overflow():

@@ -14,6 +14,10 @@ from types import ModuleType
 
 import numpy as np
 import pytest
+import torch
+from torch.nn import functional
+
+import autograd
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SCRIPTS = sorted(p.stem for p in EXAMPLES.glob("0*_*.py"))
@@ -157,12 +161,34 @@ def test_07_training_binary_multiclass_and_regression(run):
         assert losses[-1] < 0.2 * losses[0], name
 
 
-def test_08_custom_op_passes_gradcheck(run):
+def test_08_custom_op_passes_gradcheck_and_matches_torch(run):
     result, _, _ = run("08_custom_op")
     assert result["gradcheck"] is True
     assert result["gradgradcheck"] is True
     assert result["slope_vs_sigmoid"] < 1e-12
     np.testing.assert_array_equal(result["large"], [0.0, 1000.0])
+    x = torch.from_numpy(result["x"])
+    assert x.dtype == torch.float64 and len(x) == 121
+    np.testing.assert_allclose(result["softplus"], functional.softplus(x).numpy(), rtol=1e-12)
+    np.testing.assert_allclose(result["slope"], torch.sigmoid(x).numpy(), rtol=1e-12)
+
+
+def test_the_custom_op_and_its_derivatives_match_torch():
+    """my_op.softplus against torch's, to the second derivative, far into both tails."""
+    softplus = load("my_op").softplus
+    data = np.linspace(-40.0, 40.0, 801)
+    x = autograd.tensor(data, dtype=autograd.float64, requires_grad=True)
+    xt = torch.tensor(data, dtype=torch.float64, requires_grad=True)
+    # threshold: torch returns x itself above 20 by default (off by e^-20 there); exact formula throughout
+    y, yt = softplus(x), functional.softplus(xt, threshold=100.0)
+    (g,) = autograd.grad(y.sum(), x, create_graph=True)
+    (gt,) = torch.autograd.grad(yt.sum(), xt, create_graph=True)
+    (h,) = autograd.grad(g.sum(), x)
+    (ht,) = torch.autograd.grad(gt.sum(), xt)
+    np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(g.numpy(), gt.detach().numpy(), rtol=1e-12, atol=1e-300)
+    # sigmoid' = s (1 - s): for x >> 0, 1 - s cancels to an absolute rounding error of about 1e-16
+    np.testing.assert_allclose(h.numpy(), ht.numpy(), rtol=1e-10, atol=1e-15)
 
 
 USER_TESTS = load("test_my_op")
@@ -171,3 +197,18 @@ USER_TESTS = load("test_my_op")
 @pytest.mark.parametrize("name", sorted(n for n in vars(USER_TESTS) if n.startswith("test_")))
 def test_the_copyable_custom_op_tests_pass(name):
     getattr(USER_TESTS, name)()
+
+
+@pytest.mark.parametrize("stem", ["01_perceptron_gates", "08_custom_op"])
+def test_a_script_runs_as_a_program_from_any_directory(stem, tmp_path):
+    """``python examples/<script>.py`` from another folder: it finds its neighbours and writes to ./out."""
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / f"{stem}.py")], cwd=tmp_path, capture_output=True, text=True,
+        timeout=300, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    pictures = sorted((tmp_path / "out").glob("*.svg"))
+    assert pictures and all(ET.parse(p).getroot().tag.endswith("svg") for p in pictures)
+    assert f"out/{pictures[0].name}" in done.stdout

@@ -76,15 +76,33 @@ def topological_order(roots: Iterable[Node]) -> list[Node]:
     return order
 
 
-def _check_finite(node: Node, grads: Sequence[Any]) -> None:
-    """Anomaly mode: a gradient that holds nan or inf names the op whose backward produced it."""
+def check_finite(value: Any, op: str, inputs: Sequence[Any] | None = None, position: int = 0) -> None:
+    """Anomaly mode's one check: a FloatingPointError naming ``op`` when ``value`` (a number, an array or a
+    node) holds nan or inf -- a forward result when ``inputs`` are given, else gradient ``position`` of its
+    backward."""
+    raw = _values(value)
+    if np.asarray(raw).dtype.kind not in "fc" or np.all(np.isfinite(raw)):
+        return
+    if inputs is not None:
+        raise FloatingPointError(f"op {op!r} produced {raw!r} from inputs {[_values(x) for x in inputs]!r}")
+    raise FloatingPointError(
+        f"backward of op {op!r} produced a non-finite gradient {raw!r} for its input {position}"
+    )
+
+
+def _values(x: Any) -> Any:
+    """The numbers inside a node (a Tensor's array, a Value's float); anything else as it is."""
+    if isinstance(x, Node):
+        return x._data if hasattr(x, "_data") else x.data  # type: ignore[attr-defined]
+    return x
+
+
+def _check_grads(node: Node, grads: Sequence[Any]) -> None:
+    """Anomaly mode: a gradient with nan or inf names the op that made it (``grad_fn``, a Value's ``_op``)."""
+    op = getattr(node, "_op", None) or getattr(node, "grad_fn", None) or type(node).__name__
     for position, grad in enumerate(grads):
-        raw = getattr(grad, "data", grad)
-        if grad is not None and not np.all(np.isfinite(raw)):
-            raise FloatingPointError(
-                f"backward of op {getattr(node, '_op', '?')!r} produced a non-finite gradient "
-                f"{raw!r} for its input {position}"
-            )
+        if grad is not None:
+            check_finite(grad, op, position=position)
 
 
 def run_backward(
@@ -105,36 +123,53 @@ def run_backward(
     pending: dict[Node, Any] = {}
     for root, seed in zip(roots, seeds, strict=True):
         pending[root] = pending[root] + seed if root in pending else seed
+    order = topological_order(roots)
     wanted: dict[Node, Any] | None = None if inputs is None else dict.fromkeys(inputs)
+    needed = receives = None  # with inputs: the nodes whose backward runs, and those that get gradients
+    if wanted is not None:
+        needed = _on_paths_to(wanted, order)
+        receives = needed | wanted.keys()
     accumulate = wanted is None
     anomaly = STATE.anomaly
     take, get = pending.pop, pending.get
-    # Gradients at a domain's edge are inf or nan as in IEEE arithmetic (and PyTorch), without numpy's
-    # warnings; detect_anomaly is the way to find them.
-    with set_grad_enabled(create_graph) if create_graph else _NO_GRAD, _QUIET_NUMPY():
-        for node in reversed(topological_order(roots)):
+    with set_grad_enabled(create_graph) if create_graph else _NO_GRAD:
+        for node in reversed(order):
             grad = take(node, None)
             if grad is None:
                 continue
-            if wanted is not None and node in wanted:
-                wanted[node] = grad
+            if wanted is not None:  # a functional grad: record the inputs' gradients, go only towards them
+                if node in wanted:
+                    wanted[node] = grad
+                if node not in needed:  # type: ignore[operator]
+                    continue
             grads = node._backward(grad, create_graph, retain_graph, accumulate)
             if not grads:
                 continue
             if anomaly:
-                _check_finite(node, grads)
+                _check_grads(node, grads)
             for parent, parent_grad in zip(node._prev, grads, strict=True):
-                if parent_grad is not None:
+                if parent_grad is not None and (receives is None or parent in receives):
                     old = get(parent)
                     pending[parent] = parent_grad if old is None else old + parent_grad
     return None if wanted is None else list(wanted.values())
 
 
+def _on_paths_to(inputs: dict[Node, Any], order: list[Node]) -> set[Node]:
+    """The nodes of ``order`` (parents first) whose backward leads to one of ``inputs``: those with an input,
+    or a node that leads to one, among their parents. Backward stops below them (as torch's grad), so hooks
+    and saved values further down stay untouched."""
+    leads = set(inputs)
+    needed: set[Node] = set()
+    for node in order:
+        for parent in node._prev:
+            if parent in leads:
+                needed.add(node)
+                leads.add(node)
+                break
+    return needed
+
+
 _NO_GRAD = set_grad_enabled(False)
-
-
-def _QUIET_NUMPY() -> np.errstate:  # noqa: N802 - reads as the context it makes
-    return np.errstate(divide="ignore", invalid="ignore", over="ignore")
 
 
 def grad(
@@ -181,4 +216,4 @@ def backward(
     run_backward([node], [seed], retain_graph=retain_graph or create_graph, create_graph=create_graph)
 
 
-__all__ = ["Node", "backward", "grad", "run_backward", "topological_order"]
+__all__ = ["Node", "backward", "check_finite", "grad", "run_backward", "topological_order"]

@@ -13,8 +13,8 @@ op may no longer rewrite (see ``_inplace``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from itertools import compress
+from collections.abc import Callable, Iterator, MutableMapping
+from itertools import compress, count
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -62,10 +62,10 @@ class Tensor(Node):
             if accumulate:
                 self._store_grad(grad if self._hooks is None else _run_hooks(self, grad))
             return ()
+        if self._hooks is not None:  # hooks first: a retained .grad is the gradient they return, as torch
+            grad = _run_hooks(self, grad)
         if accumulate and self._retain:
             self._store_grad(grad)
-        if self._hooks is not None:
-            grad = _run_hooks(self, grad)
         saved = ctx.saved
         if saved is None:
             raise RuntimeError(
@@ -186,9 +186,8 @@ class Tensor(Node):
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self._hooks is None:
-            self._hooks = []
-        self._hooks.append(hook)
-        return RemovableHandle(self._hooks, hook)
+            self._hooks = {}
+        return RemovableHandle.register(self._hooks, hook)
 
     @property
     def data(self) -> Tensor:
@@ -238,7 +237,12 @@ class Tensor(Node):
         return self._data
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        return self._data if dtype is None else self._data.astype(dtype)
+        """numpy's protocol: the storage itself unless ``copy`` (numpy 2) or ``dtype`` asks for new memory."""
+        if dtype is None or np.dtype(dtype) == self._data.dtype:
+            return self._data.copy() if copy else self._data
+        if copy is False:
+            raise ValueError(f"can't convert a {self.dtype} tensor to {np.dtype(dtype)} with copy=False")
+        return self._data.astype(dtype)
 
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""
@@ -341,40 +345,76 @@ class Tensor(Node):
 
     # ----- arithmetic -----------------------------------------------------------------------
     def __add__(self, other: Any) -> Tensor:
-        return apply_scalar(Add, self, other) if type(other) in _NUMBERS else Add.apply(self, other)
+        try:
+            return apply_scalar(Add, self, other) if type(other) in _NUMBERS else Add.apply(self, other)
+        except TypeError:  # a str, None, ...: Python's error names both types
+            return _foreign(other)
 
     def __radd__(self, other: Any) -> Tensor:
-        return apply_scalar(Add, self, other, True) if type(other) in _NUMBERS else Add.apply(other, self)
+        try:
+            return apply_scalar(Add, self, other, True) if type(other) in _NUMBERS else Add.apply(other, self)
+        except TypeError:
+            return _foreign(other)
 
     def __sub__(self, other: Any) -> Tensor:
-        return apply_scalar(Sub, self, other) if type(other) in _NUMBERS else Sub.apply(self, other)
+        try:
+            return apply_scalar(Sub, self, other) if type(other) in _NUMBERS else Sub.apply(self, other)
+        except TypeError:
+            return _foreign(other)
 
     def __rsub__(self, other: Any) -> Tensor:
-        return apply_scalar(Sub, self, other, True) if type(other) in _NUMBERS else Sub.apply(other, self)
+        try:
+            return apply_scalar(Sub, self, other, True) if type(other) in _NUMBERS else Sub.apply(other, self)
+        except TypeError:
+            return _foreign(other)
 
     def __mul__(self, other: Any) -> Tensor:
-        return apply_scalar(Mul, self, other) if type(other) in _NUMBERS else Mul.apply(self, other)
+        try:
+            return apply_scalar(Mul, self, other) if type(other) in _NUMBERS else Mul.apply(self, other)
+        except TypeError:
+            return _foreign(other)
 
     def __rmul__(self, other: Any) -> Tensor:
-        return apply_scalar(Mul, self, other, True) if type(other) in _NUMBERS else Mul.apply(other, self)
+        try:
+            return apply_scalar(Mul, self, other, True) if type(other) in _NUMBERS else Mul.apply(other, self)
+        except TypeError:
+            return _foreign(other)
 
     def __truediv__(self, other: Any) -> Tensor:
-        return apply_scalar(Div, self, other) if type(other) in _NUMBERS else Div.apply(self, other)
+        try:
+            return apply_scalar(Div, self, other) if type(other) in _NUMBERS else Div.apply(self, other)
+        except TypeError:
+            return _foreign(other)
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return apply_scalar(Div, self, other, True) if type(other) in _NUMBERS else Div.apply(other, self)
+        try:
+            return apply_scalar(Div, self, other, True) if type(other) in _NUMBERS else Div.apply(other, self)
+        except TypeError:
+            return _foreign(other)
 
     def __pow__(self, other: Any) -> Tensor:
-        return apply_scalar(Pow, self, other) if type(other) in _NUMBERS else Pow.apply(self, other)
+        try:
+            return apply_scalar(Pow, self, other) if type(other) in _NUMBERS else Pow.apply(self, other)
+        except TypeError:
+            return _foreign(other)
 
     def __rpow__(self, other: Any) -> Tensor:
-        return apply_scalar(Pow, self, other, True) if type(other) in _NUMBERS else Pow.apply(other, self)
+        try:
+            return apply_scalar(Pow, self, other, True) if type(other) in _NUMBERS else Pow.apply(other, self)
+        except TypeError:
+            return _foreign(other)
 
     def __matmul__(self, other: Any) -> Tensor:
-        return MatMul.apply(self, other)
+        try:
+            return MatMul.apply(self, other)
+        except TypeError:
+            return _foreign(other)
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        return MatMul.apply(other, self)
+        try:
+            return MatMul.apply(other, self)
+        except TypeError:
+            return _foreign(other)
 
     def __neg__(self) -> Tensor:
         return Neg.apply(self)
@@ -385,16 +425,32 @@ class Tensor(Node):
     def __abs__(self) -> Tensor:
         return Abs.apply(self)
 
-    add, sub, mul, div, pow, matmul, neg, abs = (  # noqa: A003 - PyTorch's method names
-        __add__,
-        __sub__,
-        __mul__,
-        __truediv__,
-        __pow__,
-        __matmul__,
-        __neg__,
-        __abs__,
-    )
+    # The methods go through Python's operators: a dunder's NotImplemented becomes Python's TypeError.
+    def add(self, other: Any) -> Tensor:
+        """self + other."""
+        return self + other
+
+    def sub(self, other: Any) -> Tensor:
+        """self - other."""
+        return self - other
+
+    def mul(self, other: Any) -> Tensor:
+        """self * other."""
+        return self * other
+
+    def div(self, other: Any) -> Tensor:
+        """self / other."""
+        return self / other
+
+    def pow(self, other: Any) -> Tensor:  # noqa: A003 - PyTorch's method name
+        """self ** other."""
+        return self**other
+
+    def matmul(self, other: Any) -> Tensor:
+        """self @ other."""
+        return self @ other
+
+    neg, abs = __neg__, __abs__  # noqa: A003 - PyTorch's method names
     subtract, multiply, divide, true_divide, negative = sub, mul, div, div, neg
 
     # ----- comparisons: bool tensors without grad -------------------------------------------
@@ -518,18 +574,29 @@ class Tensor(Node):
         return Index.apply(self, _index(index))
 
 
+_HOOK_KEYS = count()  # shared by every registry: a key is never reused, so a stale handle removes nothing
+
+
 class RemovableHandle:
-    """What ``register_hook`` returns: ``remove()`` takes the hook off its tensor."""
+    """What ``register_hook`` (and nn's ``register_forward_hook``) return: ``remove()`` takes the hook off
+    its registry, a dict of hooks by key; removing twice, or after the same hook is registered again, is
+    harmless."""
 
-    __slots__ = ("_hooks", "_hook")
+    __slots__ = ("_hooks", "_key")
 
-    def __init__(self, hooks: list[Hook], hook: Hook) -> None:
-        self._hooks, self._hook = hooks, hook
+    def __init__(self, hooks: MutableMapping[int, Any], key: int) -> None:
+        self._hooks, self._key = hooks, key
+
+    @classmethod
+    def register(cls, hooks: MutableMapping[int, Any], hook: Any) -> RemovableHandle:
+        """Adds ``hook`` to ``hooks`` under a fresh key and returns its handle."""
+        key = next(_HOOK_KEYS)
+        hooks[key] = hook
+        return cls(hooks, key)
 
     def remove(self) -> None:
         """Unregisters the hook (again: no effect)."""
-        if self._hook in self._hooks:
-            self._hooks.remove(self._hook)
+        self._hooks.pop(self._key, None)
 
 
 class MaxResult(NamedTuple):
@@ -571,10 +638,24 @@ def _to_array(data: Any, dtype: Any, copy: bool) -> np.ndarray:
         return data._data.copy() if copy else data._data
     if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
         data = [_to_array(x, None, False) for x in data]
-    array = np.array(data, copy=copy) if copy else np.asarray(data)
-    if array.dtype == object:
-        raise TypeError(f"can't make a tensor from {type(data).__name__} holding non-numbers or ragged lists")
+    try:
+        array = np.array(data, copy=copy) if copy else np.asarray(data)
+    except ValueError as error:  # numpy's "inhomogeneous shape"
+        raise TypeError(f"can't make a tensor from ragged nested lists (unequal lengths): {error}") from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"tensors hold numbers: can't make a tensor from {type(data).__name__} of dtype {array.dtype}"
+            + (" (non-numbers or ragged lists)" if array.dtype == object else "")
+        )
     return array if dtype is not None else dtypes.infer(array, data)
+
+
+def _foreign(other: Any) -> Any:
+    """In a binary dunder's ``except TypeError``: NotImplemented when ``other`` is no numeric operand (a str,
+    None), so Python's TypeError names both types; otherwise the op's own error goes on."""
+    if isinstance(other, Tensor) or np.asarray(other).dtype.kind in "biuf":
+        raise  # the TypeError the calling dunder is handling
+    return NotImplemented
 
 
 def _raw(x: Any) -> Any:
@@ -631,7 +712,7 @@ def _sum_to(grad: Any, shape: tuple[int, ...]) -> Any:
 
 
 def _run_hooks(t: Tensor, grad: Any) -> Any:
-    for hook in list(t._hooks or ()):
+    for hook in list(t._hooks.values()) if t._hooks else ():
         wrapped = grad if type(grad) is Tensor else _wrap(np.asarray(grad))
         result = hook(wrapped)
         if result is not None:
@@ -691,7 +772,8 @@ def _inplace(t: Tensor, op: Any, write: Callable[..., Any], *args: Any) -> Tenso
             f"in-place {op.__name__} on a tensor whose storage a recorded op already read: use the "
             "out-of-place form (or clone() first)"
         )
-    old = _copy_state(_new(Tensor), t)
+    old = _copy_state(_new(Tensor), t)  # t's node before the op, with its own copy of the old values (what
+    old._data, old._counter = t._data.copy(), [0, False]  # the op may save) since t's storage is rewritten
     result = op.apply(old, *args)
     np.copyto(t._data, result._data, casting="same_kind")
     t._prev, t._ctx, t.requires_grad, t._hooks = result._prev, result._ctx, True, None

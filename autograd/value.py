@@ -16,7 +16,7 @@ import numbers
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeAlias, TypeVar
 
-from .engine import Node, backward
+from .engine import Node, backward, check_finite
 from .grad_mode import STATE, SWITCHED
 
 Number: TypeAlias = "int | float"
@@ -262,8 +262,8 @@ def _result(data: float, op: str, parents: tuple[Value, ...], ctx: Any = None) -
     if SWITCHED[0]:  # some thread left the defaults: read this thread's modes
         if not STATE.grad_enabled:
             out._prev = ()
-        if STATE.anomaly and not math.isfinite(data):
-            raise FloatingPointError(f"op {op!r} produced {data} from inputs {[p.data for p in parents]}")
+        if STATE.anomaly:
+            check_finite(data, op, [p.data for p in parents])
     return out
 
 

@@ -172,9 +172,14 @@ def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean") -> Ten
     ``nll_loss(log_softmax(input, 1), target)``, stable for any logits."""
     if input.ndim != 2:
         raise ValueError(f"cross_entropy: expected logits of shape (N, C), got {tuple(input.shape)}")
+    if target.dtype.kind == "f" and tuple(target.shape) != tuple(input.shape):
+        raise ValueError(
+            f"cross_entropy: target of shape {tuple(target.shape)} and dtype {target.dtype} fits neither "
+            f"form: class indices must be an integer tensor of shape ({input.shape[0]},) (use "
+            f"target.long()), class probabilities a float tensor of the input's shape {tuple(input.shape)}"
+        )
     log_p = input.log_softmax(1)
     if target.dtype.kind == "f":
-        _same_shape("cross_entropy (class probabilities)", input, target)
         return _reduce(-(target * log_p).sum(1), reduction)
     return nll_loss(log_p, target, reduction)
 

@@ -7,7 +7,6 @@ tree as torch does, and ``state_dict()`` / ``load_state_dict()`` move the weight
 
 from __future__ import annotations
 
-import itertools
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -15,11 +14,9 @@ from typing import Any
 import numpy as np
 
 from autograd import Tensor, dtypes, no_grad
+from autograd.tensor import RemovableHandle
 
 Hook = Callable[["Module", tuple[Any, ...], Any], Any]
-
-# Hook keys are never reused (as torch's handle ids): a handle removed twice cannot take off a newer hook.
-_hook_keys = itertools.count()
 
 
 class Parameter(Tensor):
@@ -32,16 +29,6 @@ class Parameter(Tensor):
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
-
-
-class RemovableHandle:
-    """Returned by ``register_forward_hook``; ``remove()`` unregisters the hook."""
-
-    def __init__(self, hooks: dict[int, Hook], key: int) -> None:
-        self._hooks, self._key = hooks, key
-
-    def remove(self) -> None:
-        self._hooks.pop(self._key, None)
 
 
 class Module:
@@ -74,9 +61,7 @@ class Module:
     def register_forward_hook(self, hook: Hook) -> RemovableHandle:
         """``hook(module, inputs, output)`` runs after every forward; a non-None result replaces the
         output."""
-        key = next(_hook_keys)
-        self._forward_hooks[key] = hook
-        return RemovableHandle(self._forward_hooks, key)
+        return RemovableHandle.register(self._forward_hooks, hook)
 
     # ----- registration ----------------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:

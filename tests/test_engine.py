@@ -483,3 +483,13 @@ def test_grad_of_an_intermediate_node():
 
 def test_gradcheck_agrees_on_a_composite():
     assert gradcheck(lambda a, b: (a * b).tanh() + a**3 / (b * b + 1.0), [Value(0.3), Value(-1.2)])
+
+
+def test_anomaly_messages_share_one_format_for_values():
+    with detect_anomaly(), pytest.raises(FloatingPointError, match=r"op 'log' produced nan from inputs \[-1"):
+        Value(-1.0).log()
+    y = Value(0.0)
+    with detect_anomaly(), pytest.raises(
+        FloatingPointError, match=r"backward of op '\*\*' produced a non-finite gradient inf for its input 0"
+    ):
+        (y**0.5).backward()

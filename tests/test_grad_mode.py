@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import autograd
-from autograd import Value, is_grad_enabled, no_grad
+from autograd import is_grad_enabled, no_grad
 
 
 def test_a_shared_switch_restores_each_threads_own_mode():
@@ -35,13 +35,3 @@ def test_a_shared_switch_restores_each_threads_own_mode():
     assert after == {"on": True, "inside no_grad": False, "off": True}
     assert is_grad_enabled()
 
-
-def test_a_decorated_function_records_nothing_and_restores_the_mode():
-    @no_grad()
-    def double(x: Value) -> Value:
-        assert not is_grad_enabled()
-        return x * 2
-
-    y = double(Value(3.0))
-    assert y._prev == () and y.data == 6.0
-    assert is_grad_enabled()

@@ -351,3 +351,86 @@ def test_anomaly_mode_names_the_op_producing_nan():
         x.log()
     with ag.detect_anomaly(), pytest.raises(FloatingPointError, match="non-finite gradient"):
         (x * 0).sqrt().sum().backward()
+
+
+# ----- review fixes: in-place ops, functional grad, hooks, anomaly messages -------------------------
+@pytest.mark.parametrize("method", ["mul_", "div_"])
+def test_inplace_op_with_a_grad_requiring_operand_backpropagates_as_torch(method):
+    grads = []
+    for lib in (ag, torch):
+        y = lib.tensor([1.0, 2.0, -3.0], requires_grad=True)
+        w = lib.tensor([3.0, 4.0, 0.5], requires_grad=True)
+        a = y * 1
+        getattr(a, method)(w)
+        (a * a).sum().backward()
+        grads.append((np.asarray(y.grad.tolist()), np.asarray(w.grad.tolist())))
+    np.testing.assert_allclose(grads[0][0], grads[1][0], rtol=1e-6)
+    np.testing.assert_allclose(grads[0][1], grads[1][1], rtol=1e-6)
+
+
+def test_inplace_op_after_an_op_that_saved_its_output_still_refuses_backward():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    e = x.exp()
+    e += 1
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        e.sum().backward()
+
+
+def test_functional_grad_stops_at_the_inputs():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    fired = []
+    below = x * 2
+    below.register_hook(lambda g: fired.append(g))
+    middle = below * 3
+    (g,) = ag.grad((middle * middle).sum(), middle)
+    np.testing.assert_allclose(g.numpy(), 2 * middle.numpy())
+    assert fired == []  # torch runs nothing below the inputs
+    middle.sum().backward()  # and the saved values below were not freed
+    np.testing.assert_allclose(x.grad.numpy(), [6.0, 6.0])
+
+
+def test_functional_grad_reaches_inputs_through_branches_that_skip_others():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    y = ag.tensor([3.0, 4.0], requires_grad=True)
+    h = x * y
+    gx, gy = ag.grad((h * x + y).sum(), [x, y])
+    tx, ty = (torch.tensor(v, requires_grad=True) for v in ([1.0, 2.0], [3.0, 4.0]))
+    ex, ey = torch.autograd.grad((tx * ty * tx + ty).sum(), [tx, ty])
+    np.testing.assert_allclose(gx.numpy(), ex.numpy())
+    np.testing.assert_allclose(gy.numpy(), ey.numpy())
+
+
+def test_retained_grad_is_the_gradient_after_the_hooks_as_torch():
+    results = []
+    for lib in (ag, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 3
+        y.retain_grad()
+        y.register_hook(lambda g: g * 2)
+        (y * y).sum().backward()
+        results.append(y.grad.tolist())
+    assert results[0] == results[1] == [12.0, 24.0]
+
+
+def test_anomaly_in_a_tensor_backward_names_the_op_and_shows_the_values():
+    x = ag.tensor([0.0, 1.0], requires_grad=True)
+    with ag.detect_anomaly(), pytest.raises(FloatingPointError) as raised:
+        x.sqrt().sum().backward()
+    message = str(raised.value)
+    assert "backward of op 'SqrtBackward' produced a non-finite gradient" in message
+    assert "inf" in message and "for its input 0" in message and "memory at" not in message
+
+
+def test_removing_a_hook_handle_twice_leaves_a_second_registration_of_the_same_hook():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 1
+
+    def double(g):
+        return g * 2
+
+    h1 = y.register_hook(double)
+    h1.remove()
+    y.register_hook(double)
+    h1.remove()  # a stale handle: must not take off the newer registration
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 2.0])

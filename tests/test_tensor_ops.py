@@ -251,3 +251,116 @@ def test_comparisons_return_bool_tensors_without_grad():
 def test_broadcasting_error_names_the_op_and_shapes():
     with pytest.raises((RuntimeError, ValueError), match=r"\(2,3\).*\(4,\)|2,3.*4"):
         ag.ones(2, 3) + ag.ones(4)
+
+
+# ----- review fixes: elu's second derivative, numpy's copy, max/min(dim), clear errors --------------
+def test_elu_second_derivative_at_zero_is_zero_as_torch():
+    values = [0.0, -1.0, 1.0]
+    x = ag.tensor(values, requires_grad=True)
+    (g,) = ag.grad(ag.elu(x, 0.5).sum(), x, create_graph=True)
+    (g2,) = ag.grad(g.sum(), x)
+    tx = torch.tensor(values, requires_grad=True)
+    (tg,) = torch.autograd.grad(F.elu(tx, 0.5).sum(), tx, create_graph=True)
+    (tg2,) = torch.autograd.grad(tg.sum(), tx)
+    np.testing.assert_allclose(g.numpy(), tg.detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(g2.numpy(), tg2.numpy(), rtol=1e-6)
+    assert g2.numpy()[0] == 0.0
+
+
+def test_numpy_array_of_a_tensor_honours_copy():
+    t = ag.tensor([1.0, 2.0])
+    copied = np.array(t)
+    copied[0] = 9.0
+    assert t.tolist() == [1.0, 2.0]
+    assert np.asarray(t) is t.numpy()  # no copy asked: the storage itself
+    assert np.array(t, copy=False) is t.numpy()
+    assert np.array(t, dtype=np.float64).dtype == np.float64
+    with pytest.raises(ValueError, match="copy=False"):
+        np.array(t, dtype=np.float64, copy=False)
+
+
+@pytest.mark.parametrize("name", ["max", "min"])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_max_min_with_dim_on_a_0d_tensor_as_torch(name, keepdim):
+    x = ag.tensor(3.0, requires_grad=True)
+    values, indices = getattr(x, name)(0, keepdim=keepdim)
+    expected = getattr(torch.tensor(3.0), name)(0, keepdim=keepdim)
+    assert values.shape == tuple(expected.values.shape) and values.item() == 3.0
+    assert indices.shape == tuple(expected.indices.shape) and indices.item() == 0
+    values.backward()
+    assert x.grad.item() == 1.0
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        getattr(x, name)(1)
+
+
+def test_max_with_several_dims_names_the_problem():
+    with pytest.raises(TypeError, match="dim must be an int.*amax"):
+        ag.max(ag.ones(2, 2), (0, 1))
+    with pytest.raises(TypeError, match="dim must be an int.*amin"):
+        ag.ones(2, 2).min((0, 1))
+
+
+def test_dims_are_validated_on_0d_tensors_and_may_not_repeat_as_torch():
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        ag.tensor(3.0).sum(7)
+    with pytest.raises(IndexError):
+        torch.tensor(3.0).sum(7)
+    for dims in [(0, 0), (0, -2)]:
+        with pytest.raises(RuntimeError, match="dim 0 appears multiple times"):
+            ag.ones(2, 2).sum(dims)
+        with pytest.raises(RuntimeError, match="appears multiple times"):
+            torch.ones(2, 2).sum(dims)
+
+
+@pytest.mark.parametrize("data", [["a"], "abc"])
+def test_tensors_of_non_numbers_are_refused(data):
+    with pytest.raises(TypeError, match="tensors hold numbers.*dtype <U"):
+        ag.tensor(data)
+
+
+def test_ragged_lists_are_refused():
+    with pytest.raises(TypeError, match="ragged"):
+        ag.tensor([[1.0, 2.0], [3.0]])
+
+
+@pytest.mark.parametrize(
+    ("compute", "message"),
+    [
+        (lambda: ag.ones(2) + "a", "for \\+: 'Tensor' and 'str'"),
+        (lambda: ag.ones(2) * None, "for \\*: 'Tensor' and 'NoneType'"),
+        (lambda: None * ag.ones(2), "for \\*: 'NoneType' and 'Tensor'"),
+        (lambda: ag.ones(2) @ "a", "for @: 'Tensor' and 'str'"),
+        (lambda: ag.ones(2).add("a"), "for \\+: 'Tensor' and 'str'"),
+        (lambda: ag.ones(2).mul(None), "for \\*: 'Tensor' and 'NoneType'"),
+    ],
+)
+def test_binary_ops_with_non_numbers_leave_the_error_to_python(compute, message):
+    with pytest.raises(TypeError, match=message):
+        compute()
+
+
+def test_numpy_errors_inside_ops_name_the_op_and_shapes():
+    with pytest.raises(ValueError, match=r"Add: .*shapes \(2,\) \(3,\)"):
+        ag.ones(2) + ag.ones(3)
+    with pytest.raises(ValueError, match=r"MatMul: shapes \(2, 3\) and \(4, 5\).*first \(3\).*second \(4\)"):
+        ag.ones(2, 3) @ ag.ones(4, 5)
+    with pytest.raises(ValueError, match=r"MatMul: shapes \(2, 3\) and \(4,\).*only dimension"):
+        ag.ones(2, 3) @ ag.ones(4)
+    with pytest.raises(ValueError, match=r"MatMul: the batch dimensions of shapes \(2, 2, 3\) and \(3, 3, 5"):
+        ag.ones(2, 2, 3) @ ag.ones(3, 3, 5)
+
+
+def test_chunk_and_split_refuse_a_zero_size():
+    with pytest.raises(ValueError, match="chunk: chunks must be a positive int, got 0"):
+        ag.ones(3).chunk(0)
+    with pytest.raises(ValueError, match="split: split_size must be a positive int, got 0"):
+        ag.ones(3).split(0)
+
+
+def test_cross_entropy_with_float_class_indices_says_what_the_target_must_be():
+    from nn import functional as nnf
+
+    with pytest.raises(ValueError, match=r"integer tensor of shape \(4,\) \(use target.long\(\)\).*float"):
+        nnf.cross_entropy(ag.ones(4, 3), ag.tensor([0.0, 1.0, 2.0, 0.0]))
+    loss = nnf.cross_entropy(ag.ones(4, 3), ag.tensor([0.0, 1.0, 2.0, 0.0]).long())
+    np.testing.assert_allclose(loss.item(), np.log(3.0), rtol=1e-6)

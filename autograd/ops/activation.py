@@ -21,7 +21,6 @@ class LogSumExp(Op):
     """log(sum(exp(a), dim)), keeping the reduced dimension; d/da = softmax(a) = exp(a - out)."""
 
     __slots__ = ()
-    _edges = True
 
     @staticmethod
     def forward(ctx: Any, a: Any, axis: Any) -> Any:

@@ -53,7 +53,6 @@ class Mul(Op):
 
 class Div(Op):
     __slots__ = ()
-    _edges = True
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
@@ -71,7 +70,6 @@ class Pow(Op):
     """a ** b; d/da = b a^(b-1) (0 where b == 0), d/db = a^b log a (0 where a == 0 and b >= 0), as torch."""
 
     __slots__ = ()
-    _edges = True
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
@@ -117,7 +115,6 @@ class Exp(Op):
 
 class Log(Op):
     __slots__ = ()
-    _edges = True
 
     @staticmethod
     def forward(ctx: Any, a: Any) -> Any:
@@ -132,7 +129,6 @@ class Log(Op):
 
 class Sqrt(Op):
     __slots__ = ()
-    _edges = True
 
     @staticmethod
     def forward(ctx: Any, a: Any) -> Any:
@@ -182,7 +178,6 @@ class Sigmoid(Op):
     precision far into the left tail (where (1 + tanh(a/2)) / 2 rounds to 0)."""
 
     __slots__ = ()
-    _edges = True
 
     @staticmethod
     def forward(ctx: Any, a: Any) -> Any:
@@ -231,7 +226,8 @@ class LeakyRelu(Op):
 
 
 class Elu(Op):
-    """a for a > 0, alpha (e^a - 1) otherwise; the derivative there is out + alpha."""
+    """a for a > 0, alpha (e^a - 1) otherwise; the derivative there is out + alpha, except at a == 0 where
+    it is the constant alpha (so the second derivative there is 0, as torch)."""
 
     __slots__ = ()
 
@@ -239,13 +235,13 @@ class Elu(Op):
     def forward(ctx: Any, a: Any, alpha: float) -> Any:
         positive = a > 0
         out = np.where(positive, a, alpha * np.expm1(np.minimum(a, 0)))
-        ctx.save_for_backward(positive, out, alpha)
+        ctx.save_for_backward(positive, a >= 0, out, alpha)
         return out
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
-        positive, out, alpha = ctx.saved_tensors
-        return where(positive, g, g * (out + alpha)), None
+        positive, flat, out, alpha = ctx.saved_tensors
+        return where(positive, g, where(flat, g * alpha, g * (out + alpha))), None
 
 
 class Clamp(Op):

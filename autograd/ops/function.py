@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes
+from ..engine import check_finite
 from ..grad_mode import STATE, SWITCHED, no_grad
 from ..tensor import Tensor, _wrap
 
@@ -44,7 +45,6 @@ class Function:
     _arrays = False  # the built-in Op flavour runs forward on ndarrays
     _view = False  # ViewOp: the result may view the first input's memory
     _promotes = False  # Op: a float64 result came from numpy's promotion, so apply torch's (dtypes.demote)
-    _edges = False  # forward can meet a domain's edge (log 0, x / 0): return inf/nan quietly, as torch
 
     @staticmethod
     def forward(ctx: Any, *args: Any) -> Any:
@@ -80,10 +80,16 @@ class Function:
         ctx.needs_input_grad = needs
         if cls._arrays:
             inputs = [a._data if isinstance(a, Tensor) else a for a in args]
-            raw = _quiet_forward(cls, ctx, inputs) if cls._edges else cls.forward(ctx, *inputs)
+            try:
+                raw = cls.forward(ctx, *inputs)
+            except (ValueError, TypeError) as error:
+                raise _named(cls, error) from None
             return _finish(cls, ctx, raw, args, inputs, prev)
         with no_grad():
-            raw = cls.forward(ctx, *args)
+            try:
+                raw = cls.forward(ctx, *args)
+            except (ValueError, TypeError) as error:
+                raise _named(cls, error) from None
         if isinstance(raw, (tuple, list)):
             raise TypeError(f"{cls.__name__}.forward must return one tensor (not several outputs)")
         return _finish(cls, ctx, raw._data if isinstance(raw, Tensor) else np.asarray(raw), args, args, prev)
@@ -140,14 +146,17 @@ def apply_scalar(cls: type[Op], tensor: Tensor, number: float, number_first: boo
     else:
         ctx.needs_input_grad = _FIRST if record else _NEITHER
         args, inputs = (tensor, number), (tensor._data, number)
-    raw = _quiet_forward(cls, ctx, inputs) if cls._edges else cls.forward(ctx, *inputs)
+    try:
+        raw = cls.forward(ctx, *inputs)
+    except (ValueError, TypeError) as error:
+        raise _named(cls, error) from None
     return _finish(cls, ctx, raw, args, inputs, (tensor,) if record else None)
 
 
-def _quiet_forward(cls: type[Function], ctx: Function, inputs: Any) -> Any:
-    """The forward of an op that can meet a domain's edge: inf and nan as in IEEE (and torch), no warning."""
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        return cls.forward(ctx, *inputs)
+def _named(cls: type[Function], error: Exception) -> Exception:
+    """numpy's error inside an op's forward (shapes that don't broadcast, ...) with the op's name in front; a
+    plain ValueError or TypeError, since numpy's subclasses take other constructor arguments."""
+    return (TypeError if isinstance(error, TypeError) else ValueError)(f"{cls.__name__}: {error}")
 
 
 _FIRST, _SECOND, _NEITHER = (True, False), (False, True), (False, False)  # shared: fewer objects for the GC
@@ -164,7 +173,7 @@ def _finish(
         raw = dtypes.demote(raw, tuple(inputs))
     out = _wrap(raw, _view_counter(raw, args) if cls._view else None)
     if SWITCHED[0] and STATE.anomaly:
-        _check_forward(cls, raw, inputs)
+        check_finite(raw, cls.__name__, inputs)
     if prev:
         out._prev = prev
         out.requires_grad = True
@@ -209,12 +218,6 @@ def _versions(
         if counter is not None:
             found.append((counter, counter[0]))
     return found or None
-
-
-def _check_forward(cls: type, raw: np.ndarray, inputs: list[Any]) -> None:
-    """Anomaly mode: a forward result with nan or inf names the op and its inputs."""
-    if raw.dtype.kind == "f" and not np.all(np.isfinite(raw)):
-        raise FloatingPointError(f"op {cls.__name__!r} produced {raw!r} from inputs {inputs!r}")
 
 
 # ----- dual helpers: the few things backward formulas need that ndarrays and Tensors spell differently

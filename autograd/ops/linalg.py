@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .function import Op, swap_last
 
 
@@ -16,8 +18,12 @@ class MatMul(Op):
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         need_a, need_b = ctx.needs_input_grad
+        try:
+            out = a @ b
+        except ValueError:
+            raise ValueError(_mismatch(np.shape(a), np.shape(b))) from None
         ctx.save_for_backward(a if need_b else None, b if need_a else None, a.ndim, b.ndim)
-        return a @ b
+        return out
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
@@ -34,6 +40,19 @@ class MatMul(Op):
             gb = swap_last(a.reshape((1, -1)) if a_ndim == 1 else a) @ g
             gb = gb.reshape(gb.shape[:-1]) if b_ndim == 1 else gb
         return ga, gb
+
+
+def _mismatch(a: tuple[int, ...], b: tuple[int, ...]) -> str:
+    """Why ``a @ b`` has no result, for shapes ``a`` and ``b``."""
+    if not a or not b:
+        return f"both operands need at least 1 dimension, got shapes {a} and {b}"
+    inner = b[0] if len(b) == 1 else b[-2]
+    if a[-1] != inner:
+        return (
+            f"shapes {a} and {b} cannot be multiplied: the last dimension of the first ({a[-1]}) must "
+            f"equal the {'only' if len(b) == 1 else 'second-to-last'} dimension of the second ({inner})"
+        )
+    return f"the batch dimensions of shapes {a} and {b} (all but the last two) do not broadcast"
 
 
 class Linear(Op):

@@ -31,11 +31,16 @@ def _axis(dim: int, ndim: int) -> int:
 
 
 def _axes(dim: Dim, ndim: int) -> tuple[int, ...] | None:
-    """``dim`` (None, an int or a sequence) as a sorted tuple of axes, None for all."""
+    """``dim`` (None, an int or a sequence) as a sorted tuple of axes, None for all (and for a 0-d tensor,
+    whose dims 0 and -1 are its whole); an error for a dim out of range or given twice, as torch."""
     if dim is None:
         return None
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    return tuple(sorted({_axis(d, ndim) for d in dims})) if ndim else None
+    axes = [_axis(d, ndim) for d in dims]
+    if len(set(axes)) != len(axes):
+        repeated = next(d for d, a in zip(dims, axes, strict=True) if axes.count(a) > 1)
+        raise RuntimeError(f"dim {repeated} appears multiple times in the list of dims")
+    return tuple(sorted(axes)) if ndim else None
 
 
 def _sizes(shape: tuple[Any, ...]) -> tuple[int, ...]:
@@ -181,6 +186,8 @@ def split(x: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) 
     axis = _axis(dim, x.ndim)
     n = x.shape[axis]
     if isinstance(split_size_or_sections, int):
+        if split_size_or_sections <= 0:
+            raise ValueError(f"split: split_size must be a positive int, got {split_size_or_sections}")
         sizes = [
             builtins.min(split_size_or_sections, n - start) for start in range(0, n, split_size_or_sections)
         ]
@@ -195,6 +202,8 @@ def split(x: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) 
 
 def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     """At most ``chunks`` views of (nearly) equal size along ``dim``."""
+    if chunks <= 0:
+        raise ValueError(f"chunk: chunks must be a positive int, got {chunks}")
     return split(x, builtins.max(1, -(-x.shape[_axis(dim, x.ndim)] // chunks)), dim)
 
 
@@ -307,8 +316,14 @@ def _extremum(x: Tensor, dim: Any, keepdim: bool, largest: bool) -> Any:
         return maximum(x, dim) if largest else minimum(x, dim)
     if dim is None:
         return reduction.Extremum.apply(x, None, False, largest, True)
-    axes = _axes(dim, x.ndim)
-    values = reduction.Extremum.apply(x, axes, keepdim, largest, False)
+    if isinstance(dim, bool) or not isinstance(dim, int):
+        name = "max" if largest else "min"
+        raise TypeError(
+            f"{name}(dim): dim must be an int (or a Tensor for the elementwise {name}imum), got "
+            f"{type(dim).__name__}; use a{name} to reduce over several dims"
+        )
+    axes = _axes(dim, x.ndim)  # None for a 0-d tensor: its one element is the extremum, at index 0
+    values = reduction.Extremum.apply(x, axes, keepdim, largest, axes is None)
     indices = (x.argmax if largest else x.argmin)(axes[0] if axes else None, keepdim)
     return MaxResult(values, indices)
 

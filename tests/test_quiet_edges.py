@@ -1,0 +1,47 @@
+"""Edges of a domain give inf/nan as in IEEE arithmetic and PyTorch, without numpy's RuntimeWarnings.
+
+Run in a fresh interpreter with ``-W error::RuntimeWarning``: any warning that escapes tracegrad's own
+modules fails the run, whatever filters pytest installs.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+EDGES = textwrap.dedent(
+    """
+    import numpy as np
+    import autograd, nn
+    from nn import functional as F
+
+    t = lambda v: autograd.tensor(np.asarray(v, dtype=np.float64), requires_grad=True)
+    results = []
+    for name, make in [
+        ("log(0)", lambda: t([0.0, 1.0]).log()),
+        ("x / 0", lambda: t([1.0, 0.0]) / t([0.0, 0.0])),
+        ("exp(1000)", lambda: t([1000.0]).exp()),
+        ("1e308 * 10", lambda: t([1e308]) * 10.0),
+        ("1e308 + 1e308", lambda: t([1e308]) + t([1e308])),
+        ("sqrt(0)", lambda: t([0.0, 4.0]).sqrt()),
+        ("0 ** -1", lambda: t([0.0]) ** -1.0),
+        ("amax with nan", lambda: t([np.nan, 1.0]).amax(0)),
+        ("log_softmax of -inf", lambda: t([-np.inf, -np.inf]).log_softmax(0)),
+        ("logsumexp of -inf", lambda: t([-np.inf, -np.inf]).logsumexp(0)),
+        ("sigmoid of nan", lambda: t([np.nan, -1e4, 1e4]).sigmoid()),
+        ("bce with logits at 1e4", lambda: F.binary_cross_entropy_with_logits(t([1e4, -1e4]), t([0.0, 1.0]))),
+    ]:
+        out = make()
+        out.sum().backward()
+        results.append(name)
+    print(len(results), "edges computed quietly")
+    """
+)
+
+
+def test_no_runtime_warning_escapes_at_the_edges_of_domains():
+    command = [sys.executable, "-W", "error::RuntimeWarning", "-c", EDGES]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "12 edges computed quietly" in done.stdout

@@ -132,7 +132,10 @@ def run_backward(
     accumulate = wanted is None
     anomaly = STATE.anomaly
     take, get = pending.pop, pending.get
-    with set_grad_enabled(create_graph) if create_graph else _NO_GRAD:
+    # Gradients at a domain's edge are inf or nan as in IEEE arithmetic (and torch), without numpy's
+    # warnings; detect_anomaly() is the tool that stops at them. One errstate per backward pass.
+    quiet = np.errstate(divide="ignore", invalid="ignore", over="ignore")
+    with set_grad_enabled(create_graph) if create_graph else _NO_GRAD, quiet:
         for node in reversed(order):
             grad = take(node, None)
             if grad is None:

@@ -2,10 +2,11 @@
 
 MLP(2, [16, 16, 1]) on 100 seeded two-moons points, max-margin loss plus L2 written with
 Python's ``sum`` as in micrograd's notebook, SGD with its learning-rate schedule. Both engines
-start from the same weights; steps alternate (A B A B ...) and the median of per-step ratios is
-reported, with the largest loss difference, bytes per node and the 10^6-link chain.
+start from the same weights; they take turns in rounds of ``--block`` steps each (A A A A B B B B ...),
+and the median over rounds of the ratio of their warm steps is reported, with the ratio on each round's
+first (cold) step, the largest loss difference, bytes per node and the 10^6-link chain.
 
-Run: ``.venv/bin/python benchmarks/micrograd_demo.py [--steps N]``
+Run: ``.venv/bin/python benchmarks/micrograd_demo.py [--steps N] [--block N] [--chain N]``
 """
 
 from __future__ import annotations
@@ -83,6 +84,8 @@ def main() -> None:
     parser.add_argument("--chain", type=int, default=1_000_000)
     parser.add_argument("--block", type=int, default=4, help="steps per engine in a round (>= 2)")
     args = parser.parse_args()
+    if args.block < 2 or args.steps < args.block:
+        parser.error("--block must be at least 2 and at most --steps (a round needs warm steps to compare)")
 
     X, y = two_moons()
     random.seed(1337)

@@ -8,8 +8,6 @@
   micrograd's) and ``suggest_hidden_units``.
 """
 
-import warnings
-
 from . import data, functional, gates, init, optim
 from .activations import ELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Step, Tanh
 from .data import DataLoader, TensorDataset
@@ -23,9 +21,6 @@ from .perceptron import Perceptron
 from .recipes import OutputRecipe, build_mlp, output_recipe, suggest_hidden_units
 from .serialize import load, save
 from .train import History, fit
-
-# nn's own numpy code (fused losses) follows autograd's rule: inf/nan at a domain's edge, no warning.
-warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"nn(\.|$)")
 
 __all__ = [
     "AND",

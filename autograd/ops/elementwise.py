@@ -53,6 +53,7 @@ class Mul(Op):
 
 class Div(Op):
     __slots__ = ()
+    _edges = True
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
@@ -70,6 +71,7 @@ class Pow(Op):
     """a ** b; d/da = b a^(b-1) (0 where b == 0), d/db = a^b log a (0 where a == 0 and b >= 0), as torch."""
 
     __slots__ = ()
+    _edges = True
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
@@ -100,6 +102,7 @@ class Neg(Op):
 
 class Exp(Op):
     __slots__ = ()
+    _edges = True
 
     @staticmethod
     def forward(ctx: Any, a: Any) -> Any:
@@ -115,6 +118,7 @@ class Exp(Op):
 
 class Log(Op):
     __slots__ = ()
+    _edges = True
 
     @staticmethod
     def forward(ctx: Any, a: Any) -> Any:
@@ -129,6 +133,7 @@ class Log(Op):
 
 class Sqrt(Op):
     __slots__ = ()
+    _edges = True
 
     @staticmethod
     def forward(ctx: Any, a: Any) -> Any:
@@ -178,6 +183,7 @@ class Sigmoid(Op):
     precision far into the left tail (where (1 + tanh(a/2)) / 2 rounds to 0)."""
 
     __slots__ = ()
+    _edges = True
 
     @staticmethod
     def forward(ctx: Any, a: Any) -> Any:

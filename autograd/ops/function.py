@@ -45,6 +45,7 @@ class Function:
     _arrays = False  # the built-in Op flavour runs forward on ndarrays
     _view = False  # ViewOp: the result may view the first input's memory
     _promotes = False  # Op: a float64 result came from numpy's promotion, so apply torch's (dtypes.demote)
+    _edges = False  # Op: forward can meet a domain's edge; run it with numpy's warnings off (see _forward)
 
     @staticmethod
     def forward(ctx: Any, *args: Any) -> Any:
@@ -80,16 +81,9 @@ class Function:
         ctx.needs_input_grad = needs
         if cls._arrays:
             inputs = [a._data if isinstance(a, Tensor) else a for a in args]
-            try:
-                raw = cls.forward(ctx, *inputs)
-            except (ValueError, TypeError) as error:
-                raise _named(cls, error) from None
-            return _finish(cls, ctx, raw, args, inputs, prev)
-        with no_grad():
-            try:
-                raw = cls.forward(ctx, *args)
-            except (ValueError, TypeError) as error:
-                raise _named(cls, error) from None
+            return _finish(cls, ctx, _forward(cls, ctx, inputs), args, inputs, prev)
+        with no_grad():  # a user's Function: its errors are its own and pass through untouched
+            raw = cls.forward(ctx, *args)
         if isinstance(raw, (tuple, list)):
             raise TypeError(f"{cls.__name__}.forward must return one tensor (not several outputs)")
         return _finish(cls, ctx, raw._data if isinstance(raw, Tensor) else np.asarray(raw), args, args, prev)
@@ -146,17 +140,21 @@ def apply_scalar(cls: type[Op], tensor: Tensor, number: float, number_first: boo
     else:
         ctx.needs_input_grad = _FIRST if record else _NEITHER
         args, inputs = (tensor, number), (tensor._data, number)
+    return _finish(cls, ctx, _forward(cls, ctx, inputs), args, inputs, (tensor,) if record else None)
+
+
+def _forward(cls: type[Function], ctx: Function, inputs: Any) -> Any:
+    """A built-in op's forward on arrays. Ops marked ``_edges`` meet a domain's edge (log 0, x / 0,
+    exp 1000) with inf or nan as IEEE and torch do, without numpy's warnings; numpy's errors (shapes that
+    don't broadcast, ...) get the op's name in front, the original kept as the cause."""
     try:
-        raw = cls.forward(ctx, *inputs)
+        if cls._edges:
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                return cls.forward(ctx, *inputs)
+        return cls.forward(ctx, *inputs)
     except (ValueError, TypeError) as error:
-        raise _named(cls, error) from None
-    return _finish(cls, ctx, raw, args, inputs, (tensor,) if record else None)
-
-
-def _named(cls: type[Function], error: Exception) -> Exception:
-    """numpy's error inside an op's forward (shapes that don't broadcast, ...) with the op's name in front; a
-    plain ValueError or TypeError, since numpy's subclasses take other constructor arguments."""
-    return (TypeError if isinstance(error, TypeError) else ValueError)(f"{cls.__name__}: {error}")
+        named = (TypeError if isinstance(error, TypeError) else ValueError)(f"{cls.__name__}: {error}")
+        raise named from error
 
 
 _FIRST, _SECOND, _NEITHER = (True, False), (False, True), (False, False)  # shared: fewer objects for the GC

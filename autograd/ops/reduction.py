@@ -53,6 +53,7 @@ class Extremum(Op):
     otherwise it all goes to the element whose index is returned (torch's max(dim))."""
 
     __slots__ = ()
+    _edges = True
 
     @staticmethod
     def forward(

@@ -96,6 +96,15 @@ def _probabilities(model: Module, recipe: OutputRecipe, X: np.ndarray) -> np.nda
         return as_numpy(recipe.head()(model(autograd.tensor(X))))
 
 
+def _save(fig: Any, path: Path) -> None:
+    """Writes a figure reproducibly (no date, fixed element ids): regenerated pictures change only with
+    their content, so ``make demo`` leaves ``docs/`` untouched when nothing changed."""
+    import matplotlib
+
+    with matplotlib.rc_context({"svg.hashsalt": "tracegrad"}):
+        fig.savefig(path, metadata={"Date": None})
+
+
 def plot_decision_boundary(
     model: Module, recipe: OutputRecipe, X: np.ndarray, y: np.ndarray, path: Path, title: str
 ) -> None:
@@ -126,7 +135,7 @@ def plot_decision_boundary(
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
     fig.tight_layout()
-    fig.savefig(path)
+    _save(fig, path)
     plt.close(fig)
 
 
@@ -150,7 +159,7 @@ def plot_history(history: History, path: Path) -> None:
         twin.set_ylim(0, 1.02)
     ax.set_title("training curve")
     fig.tight_layout()
-    fig.savefig(path)
+    _save(fig, path)
     plt.close(fig)
 
 

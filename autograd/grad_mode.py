@@ -78,6 +78,8 @@ class _Switch:
 
 
 class _GradSwitch(_Switch):
+    """A switch of grad mode (the base of no_grad, enable_grad and set_grad_enabled)."""
+
     attribute = "grad_enabled"
 
 

@@ -13,6 +13,8 @@ from .function import Op, log, where
 
 
 class Add(Op):
+    """a + b; d/da = d/db = 1."""
+
     __slots__ = ()
 
     @staticmethod
@@ -25,6 +27,8 @@ class Add(Op):
 
 
 class Sub(Op):
+    """a - b; d/da = 1, d/db = -1."""
+
     __slots__ = ()
 
     @staticmethod
@@ -37,6 +41,8 @@ class Sub(Op):
 
 
 class Mul(Op):
+    """a * b; d/da = b, d/db = a (each saved only when the other needs a gradient)."""
+
     __slots__ = ()
 
     @staticmethod
@@ -52,6 +58,8 @@ class Mul(Op):
 
 
 class Div(Op):
+    """a / b; d/da = 1/b, d/db = -a/b^2."""
+
     __slots__ = ()
     _edges = True
 
@@ -89,6 +97,8 @@ class Pow(Op):
 
 
 class Neg(Op):
+    """-a; d/da = -1."""
+
     __slots__ = ()
 
     @staticmethod
@@ -101,6 +111,8 @@ class Neg(Op):
 
 
 class Exp(Op):
+    """e^a; its derivative is itself, so the output is saved."""
+
     __slots__ = ()
     _edges = True
 
@@ -117,6 +129,8 @@ class Exp(Op):
 
 
 class Log(Op):
+    """Natural log (-inf at 0, nan below); d/da = 1/a."""
+
     __slots__ = ()
     _edges = True
 
@@ -132,6 +146,8 @@ class Log(Op):
 
 
 class Sqrt(Op):
+    """sqrt(a); d/da = 1 / (2 sqrt(a)), from the saved output."""
+
     __slots__ = ()
     _edges = True
 
@@ -164,6 +180,8 @@ class Abs(Op):
 
 
 class Tanh(Op):
+    """tanh(a); d/da = 1 - tanh(a)^2, from the saved output."""
+
     __slots__ = ()
 
     @staticmethod

@@ -20,6 +20,8 @@ def kept_shape(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> tuple[in
 
 
 class Sum(Op):
+    """Sum over ``axes``; d/da = 1, so backward broadcasts ``g`` back over the summed axes."""
+
     __slots__ = ()
 
     @staticmethod
@@ -34,6 +36,8 @@ class Sum(Op):
 
 
 class Mean(Op):
+    """Mean over ``axes``; d/da = 1/n for each of the n averaged elements."""
+
     __slots__ = ()
 
     @staticmethod

@@ -10,6 +10,7 @@ checks and the functional ``grad``.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -19,15 +20,17 @@ from .grad_mode import STATE, set_grad_enabled
 
 
 class Node:
-    """The protocol of a graph node. Subclasses define ``__slots__`` with ``_prev``.
+    """The protocol of a graph node. Subclasses define ``__slots__`` with ``_prev`` and ``_acc``.
 
     ``_prev``: the parents this node was computed from (empty for leaves and constants).
+    ``_acc``: the gradient this node has gathered so far in the running backward pass; None outside one
+    (a new node sets it to None). Gradients gather in the nodes themselves, not in a dict of the pass: the
+    hot loop of every backward is adding into it.
     ``_backward(grad, create_graph, retain_graph, accumulate)``: this node's step of one backward pass,
     given its total gradient ``grad``. With ``accumulate`` it adds ``grad`` into ``.grad`` (where this
-    kind of node keeps one); it returns one gradient per parent (``None`` where a parent needs none)
-    and, unless ``retain_graph``, frees what its backward saved. With ``create_graph`` the gradients are
-    nodes themselves, so they can be differentiated again. One call per node: the loop below is the
-    hot path of every backward, so the three duties share a call.
+    kind of node keeps one); it adds each parent's gradient into the parent's ``_acc`` (``push`` does
+    that for a sequence of gradients) and, unless ``retain_graph``, frees what its backward saved. With
+    ``create_graph`` the gradients are nodes themselves, so they can be differentiated again.
     ``_seed(gradient)``: the starting gradient of a backward from this node (``None``: ones).
     ``_wrap_grad(grad, create_graph)``: a raw gradient as users see it (what ``grad`` returns).
     Nodes hash by identity: a subclass that defines ``__eq__`` must keep ``__hash__ = Node.__hash__``.
@@ -35,8 +38,9 @@ class Node:
 
     __slots__ = ()
     _prev: tuple[Node, ...]
+    _acc: Any
 
-    def _backward(self, grad: Any, create_graph: bool, retain_graph: bool, accumulate: bool) -> Sequence[Any]:
+    def _backward(self, grad: Any, create_graph: bool, retain_graph: bool, accumulate: bool) -> None:
         raise NotImplementedError
 
     def _seed(self, gradient: Any) -> Any:
@@ -48,14 +52,27 @@ class Node:
     __hash__ = object.__hash__
 
 
+def push(parents: Sequence[Node], grads: Iterable[Any]) -> None:
+    """Adds each gradient into its parent's ``_acc`` (``None``: that parent gets none): the chain rule's sum
+    over paths."""
+    for parent, grad in zip(parents, grads, strict=True):
+        if grad is not None:
+            gathered = parent._acc
+            parent._acc = grad if gathered is None else gathered + grad
+
+
 def topological_order(roots: Iterable[Node]) -> list[Node]:
     """Every node reachable from ``roots``, each after all of its parents.
 
     Iterative depth-first search with an explicit stack of parent iterators, so graph depth is
-    limited by memory only (micrograd's recursive sort fails near 500 links).
+    limited by memory only (micrograd's recursive sort fails near 500 links). A node whose parents
+    were all seen already (a leaf, or a neuron whose weights and inputs are known) goes straight into
+    the order, checked by one set operation instead of a loop over its parents: in a DAG a seen parent
+    of a newly found node is never on the stack, so it is in the order already.
     """
     order: list[Node] = []
     seen: set[Node] = set()
+    known = seen.issuperset
     for root in roots:
         if root in seen:
             continue
@@ -66,10 +83,11 @@ def topological_order(roots: Iterable[Node]) -> list[Node]:
             for parent in parents:
                 if parent not in seen:
                     seen.add(parent)
-                    if parent._prev:
+                    if known(parent._prev):
+                        order.append(parent)
+                    else:
                         stack.append((parent, iter(parent._prev)))
                         break
-                    order.append(parent)
             else:
                 stack.pop()
                 order.append(node)
@@ -97,12 +115,21 @@ def _values(x: Any) -> Any:
     return x
 
 
-def _check_grads(node: Node, grads: Sequence[Any]) -> None:
-    """Anomaly mode: a gradient with nan or inf names the op that made it (``grad_fn``, a Value's ``_op``)."""
+def _check_grads(node: Node) -> None:
+    """Anomaly mode, after ``node``'s backward step: a parent whose gathered gradient became nan or inf
+    names the op that made it (``grad_fn``, a Value's ``_op``); earlier steps were checked, so this one is
+    to blame."""
     op = getattr(node, "_op", None) or getattr(node, "grad_fn", None) or type(node).__name__
-    for position, grad in enumerate(grads):
-        if grad is not None:
-            check_finite(grad, op, position=position)
+    for position, parent in enumerate(node._prev):
+        if parent._acc is not None:
+            check_finite(parent._acc, op, position=position)
+
+
+# Passes gather gradients in the nodes, so they take turns: a pass in another thread waits, and a pass
+# started from inside one (a hook or a Function's backward that calls backward) keeps the outer pass's
+# gradients aside while it runs.
+_PASSES = threading.RLock()
+_DEPTH = [0]
 
 
 def run_backward(
@@ -120,40 +147,45 @@ def run_backward(
     stored and the total gradients of those nodes are returned (``None`` for an input the roots do
     not depend on). Gradients of one pass never mix with gradients left over from an earlier one.
     """
-    pending: dict[Node, Any] = {}
-    for root, seed in zip(roots, seeds, strict=True):
-        pending[root] = pending[root] + seed if root in pending else seed
     order = topological_order(roots)
     wanted: dict[Node, Any] | None = None if inputs is None else dict.fromkeys(inputs)
-    needed = receives = None  # with inputs: the nodes whose backward runs, and those that get gradients
-    if wanted is not None:
-        needed = _on_paths_to(wanted, order)
-        receives = needed | wanted.keys()
+    needed = None if wanted is None else _on_paths_to(wanted, order)  # with inputs: whose backward runs
     accumulate = wanted is None
     anomaly = STATE.anomaly
-    take, get = pending.pop, pending.get
     # Gradients at a domain's edge are inf or nan as in IEEE arithmetic (and torch), without numpy's
     # warnings; detect_anomaly() is the tool that stops at them. One errstate per backward pass.
     quiet = np.errstate(divide="ignore", invalid="ignore", over="ignore")
-    with set_grad_enabled(create_graph) if create_graph else _NO_GRAD, quiet:
-        for node in reversed(order):
-            grad = take(node, None)
-            if grad is None:
-                continue
-            if wanted is not None:  # a functional grad: record the inputs' gradients, go only towards them
-                if node in wanted:
-                    wanted[node] = grad
-                if node not in needed:  # type: ignore[operator]
-                    continue
-            grads = node._backward(grad, create_graph, retain_graph, accumulate)
-            if not grads:
-                continue
-            if anomaly:
-                _check_grads(node, grads)
-            for parent, parent_grad in zip(node._prev, grads, strict=True):
-                if parent_grad is not None and (receives is None or parent in receives):
-                    old = get(parent)
-                    pending[parent] = parent_grad if old is None else old + parent_grad
+    with _PASSES:
+        outer = [node._acc for node in order] if _DEPTH[0] else None
+        if outer is not None:
+            for node in order:
+                node._acc = None
+        _DEPTH[0] += 1
+        try:
+            with set_grad_enabled(create_graph) if create_graph else _NO_GRAD, quiet:
+                push(roots, seeds)
+                for node in reversed(order):  # every node's parents come later: its gradient is complete
+                    grad = node._acc
+                    if grad is None:
+                        continue
+                    node._acc = None
+                    if wanted is not None:  # a functional grad: record the inputs' gradients, go towards them
+                        if node in wanted:
+                            wanted[node] = grad
+                        if node not in needed:  # type: ignore[operator]
+                            continue
+                    node._backward(grad, create_graph, retain_graph, accumulate)
+                    if anomaly:
+                        _check_grads(node)
+        except BaseException:
+            for node in order:  # nothing of a failed pass is left behind for the next one
+                node._acc = None
+            raise
+        finally:
+            _DEPTH[0] -= 1
+            if outer is not None:
+                for node, gathered in zip(order, outer, strict=True):
+                    node._acc = gathered
     return None if wanted is None else list(wanted.values())
 
 
@@ -219,4 +251,4 @@ def backward(
     run_backward([node], [seed], retain_graph=retain_graph or create_graph, create_graph=create_graph)
 
 
-__all__ = ["Node", "backward", "check_finite", "grad", "run_backward", "topological_order"]
+__all__ = ["Node", "backward", "check_finite", "grad", "push", "run_backward", "topological_order"]

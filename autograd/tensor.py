@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import dtypes
-from .engine import Node, backward
+from .engine import Node, backward, push
 from .grad_mode import STATE
 
 Hook = Callable[["Tensor"], "Tensor | None"]
@@ -42,6 +42,7 @@ class Tensor(Node):
         "_hooks",
         "_retain",
         "name",
+        "_acc",
         "__weakref__",
     )
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected operator
@@ -56,12 +57,12 @@ class Tensor(Node):
             self.requires_grad_()
 
     # ----- the node protocol of the core ----------------------------------------------------
-    def _backward(self, grad: Any, create_graph: bool, retain_graph: bool, accumulate: bool) -> Any:
+    def _backward(self, grad: Any, create_graph: bool, retain_graph: bool, accumulate: bool) -> None:
         ctx = self._ctx
         if ctx is None:  # a leaf: its hooks see the gradient, then it goes into .grad
             if accumulate:
                 self._store_grad(grad if self._hooks is None else _run_hooks(self, grad))
-            return ()
+            return
         if self._hooks is not None:  # hooks first: a retained .grad is the gradient they return, as torch
             grad = _run_hooks(self, grad)
         if accumulate and self._retain:
@@ -89,8 +90,9 @@ class Tensor(Node):
                 raise RuntimeError(f"{self.grad_fn} returned {len(grads)} gradients for {len(needs)} inputs")
             grads = (grads[needs.index(True)],) if len(prev) == 1 else tuple(compress(grads, needs))
         if len(prev) == 1:
-            return (_fit(grads[0], prev[0], grad),)
-        return [_fit(g, parent, grad) for g, parent in zip(grads, prev, strict=True)]
+            push(prev, (_fit(grads[0], prev[0], grad),))
+        else:
+            push(prev, [_fit(g, parent, grad) for g, parent in zip(grads, prev, strict=True)])
 
     def _store_grad(self, grad: Any) -> None:
         if type(grad) is not Tensor:
@@ -619,10 +621,11 @@ def _wrap(array: np.ndarray, counter: list[Any] | None = None) -> Tensor:
     t._hooks = None
     t._retain = False
     t.name = ""
+    t._acc = None
     return t
 
 
-_STATE = ("_data", "grad", "requires_grad", "_prev", "_ctx", "_counter", "_hooks", "_retain", "name")
+_STATE = ("_data", "grad", "requires_grad", "_prev", "_ctx", "_counter", "_hooks", "_retain", "name", "_acc")
 
 
 def _copy_state(target: Tensor, source: Tensor) -> Tensor:

@@ -16,23 +16,32 @@ import numbers
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeAlias, TypeVar
 
-from .engine import Node, backward, check_finite
+from .engine import Node, backward, check_finite, push
 from .grad_mode import STATE, SWITCHED
 
 Number: TypeAlias = "int | float"
 Operand: TypeAlias = "Value | int | float"
 Vjp = Callable[..., Sequence[Any]]
+Push = Callable[[Any, float, float, tuple["Value", ...], bool], None]
 Method = TypeVar("Method", bound=Callable[..., Any])
 
 _INF = math.inf
 VJPS: dict[str, Vjp] = {}
+PUSHES: dict[str, Push] = {}
 
 
-def op(name: str, vjp: Vjp) -> Callable[[Method], Method]:
-    """Registers ``vjp`` as the backward of the op ``name``; the method itself is left as is."""
+def op(name: str, vjp: Vjp, push: Push | None = None) -> Callable[[Method], Method]:
+    """Registers ``vjp`` as the backward of the op ``name``; the method itself is left as is.
+
+    An n-ary op may add a ``push(ctx, out, grad, parents, accumulate)`` rule for the plain (float)
+    backward: it adds the parents' gradients into their ``_acc`` itself, without building a list of
+    gradients first. With ``accumulate`` (gradients go into ``.grad``) it may skip exact zeros.
+    """
 
     def register(method: Method) -> Method:
         VJPS[name] = vjp
+        if push is not None:
+            PUSHES[name] = push
         return method
 
     return register
@@ -47,15 +56,66 @@ def _pow_vjp(ctx: Any, out: Any, grad: Any, x: Any, y: Any = None) -> tuple[Any,
     return (dx, 0.0 if _data(x) == 0 and _data(y) >= 0 else grad * out * _log(x))
 
 
-def _dot_vjp(n: int, out: Any, grad: Any, *args: Any) -> list[Any]:
+# A dot product's parents are (w_1..w_n, x_1..x_n) and maybe a bias: n = len(parents) // 2 either way.
+# Its ctx is the sum before the activation (see ``Value.dot``).
+def _dot_vjp(total: Any, out: Any, grad: Any, *args: Any) -> list[Any]:
     """d(w.x + b)/dw_i = x_i, d/dx_i = w_i, d/db = 1."""
+    n = len(args) // 2
     return [x * grad for x in args[n : 2 * n]] + [w * grad for w in args[:n]] + [grad] * (len(args) - 2 * n)
+
+
+def _dot_push(grad: float, parents: tuple[Value, ...]) -> None:
+    """``_dot_vjp`` on floats, added straight into the parents (the hot loop of a network's backward)."""
+    n = len(parents) // 2
+    for w, x in zip(parents[:n], parents[n : 2 * n]):  # noqa: B905 - the slices have n items each
+        acc = w._acc
+        w._acc = grad * x.data if acc is None else acc + grad * x.data
+        acc = x._acc
+        x._acc = grad * w.data if acc is None else acc + grad * w.data
+    for b in parents[2 * n :]:
+        acc = b._acc
+        b._acc = grad if acc is None else acc + grad
+
+
+def _dot_relu_push(
+    total: float, out: float, grad: float, parents: tuple[Value, ...], accumulate: bool
+) -> None:
+    """A ReLU neuron's push. A dead one (sum <= 0) gives its parents 0 * data, which is zero when the sum is
+    finite (then every data is): nothing to add when gradients are stored, so that work is skipped. At
+    -inf the zeros meet an infinity and give nan, as in torch; nan is alive and passes its gradient."""
+    if total > 0 or total != total:
+        _dot_push(grad, parents)
+    elif not accumulate or total == -_INF:
+        _dot_push(0.0, parents)
+
+
+def _sum_push(ctx: Any, out: float, grad: float, parents: tuple[Value, ...], accumulate: bool) -> None:
+    """d(sum)/d term = 1 for every term."""
+    for term in parents:
+        acc = term._acc
+        term._acc = grad if acc is None else acc + grad
+
+
+# A neuron's activation fused into its dot product: one node, the dot's rule with grad * f'(out).
+def _relu_grad(out: Any, grad: Any) -> Any:
+    return 0.0 if out <= 0 else grad
+
+
+def _tanh_grad(out: Any, grad: Any) -> Any:
+    return grad * (1 - out * out)
+
+
+_ACTIVATIONS: dict[str | None, tuple[str, Callable[[float], float] | None]] = {
+    None: ("dot", None),
+    "relu": ("dot+ReLU", lambda s: 0.0 if s <= 0 else s),
+    "tanh": ("dot+tanh", math.tanh),
+}
 
 
 class Value(Node):
     """A scalar that remembers how it was computed, so ``backward()`` can fill every ``.grad``."""
 
-    __slots__ = ("data", "grad", "label", "_prev", "_op", "_ctx", "__weakref__")
+    __slots__ = ("data", "grad", "label", "_prev", "_op", "_ctx", "_acc", "__weakref__")
 
     def __init__(self, data: Number, label: str = "") -> None:
         if type(data) is not float and (isinstance(data, bool) or not isinstance(data, numbers.Real)):
@@ -68,19 +128,27 @@ class Value(Node):
         self._prev: tuple[Value, ...] = ()
         self._op = ""
         self._ctx: Any = None
+        self._acc: Any = None
 
     def __repr__(self) -> str:
         return f"Value(data={self.data}, grad={self.grad})"
 
     # ----- the node protocol of the core ---------------------------------------------------
-    def _backward(self, grad: Any, create_graph: bool, retain_graph: bool, accumulate: bool) -> Sequence[Any]:
+    def _backward(self, grad: Any, create_graph: bool, retain_graph: bool, accumulate: bool) -> None:
         if accumulate:
             self.grad += grad
-        if not self._prev:
-            return ()
+        prev = self._prev
+        if not prev:
+            return
+        op = self._op
         if create_graph:
-            return VJPS[self._op](self._ctx, self, grad, *self._prev)
-        return VJPS[self._op](self._ctx, self.data, grad, *[p.data for p in self._prev])
+            push(prev, VJPS[op](self._ctx, self, grad, *prev))
+            return
+        rule = PUSHES.get(op)
+        if rule is not None:
+            rule(self._ctx, self.data, grad, prev, accumulate)
+        else:
+            push(prev, VJPS[op](self._ctx, self.data, grad, *[p.data for p in prev]))
 
     def _seed(self, gradient: Any) -> Any:
         if gradient is None:
@@ -221,33 +289,49 @@ class Value(Node):
 
     # ----- fused n-ary nodes ----------------------------------------------------------------
     @staticmethod
-    @op("sum", lambda ctx, out, grad, *terms: (grad,) * len(terms))
+    @op("sum", lambda ctx, out, grad, *terms: (grad,) * len(terms), _sum_push)
     def sum(values: Iterable[Operand], start: Operand = 0.0) -> Value:
         """``start + v1 + v2 + ...`` as one node instead of a chain of additions."""
         parents = (_lift_or_raise(start, "sum"), *(_lift_or_raise(v, "sum") for v in values))
         return _result(math.fsum(p.data for p in parents), "sum", parents)
 
     @staticmethod
-    @op("dot", _dot_vjp)
-    def dot(weights: Sequence[Operand], inputs: Sequence[Operand], bias: Operand | None = None) -> Value:
-        """``w . x + b`` as one node: what a neuron computes before its activation."""
-        if len(weights) != len(inputs):
-            raise ValueError(f"dot: {len(weights)} weights but {len(inputs)} inputs")
-        try:  # the common case, all Values, without a per-element type check
-            total = sum([w.data * x.data for w, x in zip(weights, inputs)], 0.0)  # noqa: B905 - lengths checked
-            if bias is None:
-                parents = (*weights, *inputs)
-            else:
-                total += bias.data  # type: ignore[union-attr]
-                parents = (*weights, *inputs, bias)
-        except AttributeError:
-            terms = (*weights, *inputs) if bias is None else (*weights, *inputs, bias)
-            parents = tuple(_lift_or_raise(v, "dot") for v in terms)
-            data = [p.data for p in parents]
-            n = len(weights)
-            products = [w * x for w, x in zip(data[:n], data[n : 2 * n], strict=True)]
-            total = sum(products, 0.0) + sum(data[2 * n :])
-        return _result(total, "dot", parents, len(weights))
+    @op("dot", _dot_vjp, lambda total, out, grad, parents, accumulate: _dot_push(grad, parents))
+    @op("dot+ReLU", lambda s, out, g, *args: _dot_vjp(s, out, _relu_grad(out, g), *args), _dot_relu_push)
+    @op(
+        "dot+tanh",
+        lambda s, out, grad, *args: _dot_vjp(s, out, _tanh_grad(out, grad), *args),
+        lambda s, out, grad, parents, accumulate: _dot_push(_tanh_grad(out, grad), parents),
+    )
+    def dot(
+        weights: Sequence[Operand],
+        inputs: Sequence[Operand],
+        bias: Operand | None = None,
+        activation: str | None = None,
+    ) -> Value:
+        """``w . x + b`` as one node: what a neuron computes before its activation.
+
+        ``activation="relu"`` or ``"tanh"`` applies it in the same node (a whole neuron, one node):
+        the backward multiplies by its derivative (``out > 0``, ``1 - out**2``) before the dot's.
+        """
+        kind = _ACTIVATIONS.get(activation)
+        if kind is None:
+            raise ValueError(f"dot: activation must be None, 'relu' or 'tanh', got {activation!r}")
+        n = len(weights)
+        if n != len(inputs):
+            raise ValueError(f"dot: {n} weights but {len(inputs)} inputs")
+        parents = (*weights, *inputs) if bias is None else (*weights, *inputs, bias)
+        try:  # the common case, all Values, without a per-element type check; micrograd's order of sums
+            total = 0.0 if bias is None else bias.data  # type: ignore[union-attr]
+            for w, x in zip(weights, inputs):  # noqa: B905 - lengths checked
+                total += w.data * x.data  # type: ignore[union-attr]
+        except (AttributeError, TypeError):  # numbers among them: constants (anything else: a clear error)
+            parents = tuple(_lift_or_raise(v, "dot") for v in parents)
+            total = 0.0 if bias is None else parents[-1].data
+            for w, x in zip(parents[:n], parents[n : 2 * n]):  # noqa: B905 - n each
+                total += w.data * x.data
+        name, activate = kind
+        return _result(total if activate is None else activate(total), name, parents, total)
 
 
 def _result(data: float, op: str, parents: tuple[Value, ...], ctx: Any = None) -> Value:
@@ -259,6 +343,7 @@ def _result(data: float, op: str, parents: tuple[Value, ...], ctx: Any = None) -
     out._op = op
     out._ctx = ctx
     out._prev = parents
+    out._acc = None
     if SWITCHED[0]:  # some thread left the defaults: read this thread's modes
         if not STATE.grad_enabled:
             out._prev = ()
@@ -294,6 +379,7 @@ def _constant(data: float) -> Value:
     out._op = ""
     out._ctx = None
     out._prev = ()
+    out._acc = None
     return out
 
 
@@ -349,4 +435,4 @@ def _sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
-__all__ = ["VJPS", "Value", "op"]
+__all__ = ["PUSHES", "VJPS", "Value", "op"]

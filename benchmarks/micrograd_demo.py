@@ -98,7 +98,9 @@ def main() -> None:
     # engine's first step in a round starts with caches full of the other's objects, so the ratio of a
     # round compares the later, warm steps, as a user training one model sees them; the first (cold)
     # steps are reported apart. Before each step gc.collect() runs untimed, so neither engine pays for
-    # the other's garbage, while the collections micrograd's own reference cycles trigger are timed.
+    # the other's garbage, while the collections micrograd's own reference cycles trigger are timed; and
+    # when the engines change turns, the other engine's last graph is dropped, so that neither engine's
+    # collections walk the other's live graph.
     warm, cold, diffs, t_mg, t_tg = [], [], [], [], []
     alive = {}  # each engine's last loss node, kept until its next step as the notebook's loop keeps it
     for start in range(0, args.steps, args.block):
@@ -106,6 +108,7 @@ def main() -> None:
         times = {}
         for name, model, value_cls in (("mg", mg_model, mg_engine.Value), ("tg", tg_model, Value)):
             times[name], losses = [], []
+            alive.clear()  # a user trains with one engine: the other's last graph is not theirs to carry
             for k in steps:
                 gc.collect()
                 t0 = time.perf_counter()

@@ -1,7 +1,7 @@
 """micrograd's ``nn`` on ``autograd.Value``: same classes, same parameter order, same random draws.
 
 ``random.seed(s); MLP(2, [16, 16, 1])`` gives the weights micrograd gives for the same seed, and a
-neuron is one fused ``w . x + b`` node followed by its activation instead of 2n + 1 nodes.
+neuron is one fused ``relu(w . x + b)`` node instead of micrograd's 2n + 2 nodes.
 """
 
 from __future__ import annotations
@@ -34,8 +34,7 @@ class Neuron(ScalarModule):
         self.nonlin = nonlin
 
     def __call__(self, x: Sequence[Operand]) -> Value:
-        act = Value.dot(self.w, x, self.b)
-        return act.relu() if self.nonlin else act
+        return Value.dot(self.w, x, self.b, "relu" if self.nonlin else None)
 
     def parameters(self) -> list[Value]:
         return [*self.w, self.b]

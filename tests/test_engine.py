@@ -493,3 +493,103 @@ def test_anomaly_messages_share_one_format_for_values():
         FloatingPointError, match=r"backward of op '\*\*' produced a non-finite gradient inf for its input 0"
     ):
         (y**0.5).backward()
+
+
+# ----- the fused neuron and passes that gather gradients in the nodes ---------------------------------
+def test_a_dead_relu_neuron_gives_zero_gradients_not_none():
+    """A dead neuron's backward is skipped when gradients are stored (they would all be 0), but its
+    inputs are still used: the functional grad returns zeros for them, as torch does."""
+    w, x, b = Value(2.0), Value(-3.0), Value(1.0)
+    out = Value.dot([w], [x], b, "relu")
+    assert out.data == 0.0
+    out.backward()
+    assert (w.grad, x.grad, b.grad) == (0.0, 0.0, 0.0)
+    grads = autograd.grad(Value.dot([w], [x], b, "relu"), [w, x, b], allow_unused=False)
+    assert [g.data for g in grads] == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("x", [-INF, INF, NAN])
+def test_a_neuron_meeting_an_infinity_gives_torchs_nan(x: float):
+    """0 * inf is nan: a neuron dead at a sum of -inf still runs its backward, and nan passes as alive."""
+    w, b = Value(1.0), Value(0.5)
+    xv = Value(x)
+    Value.dot([w], [xv], b, "relu").backward()
+    tw, tx, tb = torch_scalar(1.0), torch_scalar(x), torch_scalar(0.5)
+    torch.relu(tw * tx + tb).backward()
+    for ours, theirs in ((w, tw), (xv, tx), (b, tb)):
+        assert ours.grad == pytest.approx(theirs.grad.item(), nan_ok=True)
+
+
+def test_bad_activation_is_named():
+    with pytest.raises(ValueError, match="activation must be None, 'relu' or 'tanh', got 'gelu'"):
+        Value.dot([Value(1.0)], [Value(1.0)], activation="gelu")
+
+
+def test_a_failed_pass_leaves_nothing_behind():
+    """An error in the middle of a backward (here anomaly mode) must not leak gathered gradients into the
+    next pass over the same nodes."""
+    x = Value(0.0)
+    y = x * 3.0
+    z = y**0.5 + y  # d sqrt(y)/dy at 0 is inf
+    with detect_anomaly(), pytest.raises(FloatingPointError):
+        z.backward(retain_graph=True)
+    x.grad = 0.0
+    (y * 2.0).backward()
+    assert x.grad == 6.0
+
+
+def test_a_backward_from_inside_a_backward_matches_torch():
+    """A hook that takes gradients through ``a`` while the outer pass is still gathering into it: the inner
+    pass keeps the outer gradients aside, as torch's reentrant backward does."""
+
+    def run(lib: Any) -> list[np.ndarray]:
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        a = x * 2.0
+        b, c = a * 3.0, a * 4.0
+        inner = []
+
+        def hook(g: Any) -> Any:
+            with lib.enable_grad():  # a backward runs without recording, in torch as here
+                grad = torch.autograd.grad if lib is torch else autograd.grad
+                inner.append(grad((a * 5.0).sum(), x, retain_graph=True)[0])
+            return g
+
+        b.register_hook(hook)
+        (b.sum() + c.sum()).backward()  # c before b: a holds c's gradient when the hook runs
+        return [np.asarray(t.detach().numpy()) for t in (inner[0], x.grad)]
+
+    ours, theirs = run(autograd), run(torch)
+    for a, b in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(a, b)
+    np.testing.assert_allclose(ours[0], [10.0, 10.0])  # the inner pass alone
+    np.testing.assert_allclose(ours[1], [14.0, 14.0])  # the outer pass, whole
+
+
+def test_concurrent_functional_grads_share_leaves_safely():
+    """Two threads take gradients through graphs that share a leaf, with thread switches forced in the
+    middle of their passes: each gets its own answer (passes take turns; they gather in the nodes)."""
+    import sys
+
+    w = Value(1.5)
+    results: dict[int, list[float]] = {1: [], 2: []}
+
+    def worker(k: int) -> None:
+        for _ in range(20):
+            y = w
+            for _ in range(500):
+                y = y * 1.0 + w * float(k)
+            (g,) = autograd.grad(y, [w])
+            results[k].append(g.data)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=worker, args=(k,)) for k in (1, 2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert results[1] == [501.0] * 20
+    assert results[2] == [1001.0] * 20

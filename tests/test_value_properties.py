@@ -88,6 +88,23 @@ OPS: dict[str, Op] = {
         ("real",) * 4,
         theirs=lambda w0, w1, x0, x1: w0 * x0 + w1 * x1,
     ),
+    # the fused neuron: torch's relu'(0) = 0 holds at a sum of exactly 0 ("real" draws zeros)
+    "Value.dot(relu)": Op(
+        lambda w0, w1, x0, x1, b: Value.dot([w0, w1], [x0, x1], b, "relu"),
+        ("real",) * 5,
+        ("positive",) * 5,
+        theirs=lambda w0, w1, x0, x1, b: torch.relu(w0 * x0 + w1 * x1 + b),
+    ),
+    "Value.dot(relu, dead)": Op(
+        lambda w, x, b: Value.dot([w], [x], -b - 30.0, "relu"),
+        ("real", "real", "positive"),
+        theirs=lambda w, x, b: torch.relu(w * x - b - 30.0),
+    ),
+    "Value.dot(tanh)": Op(
+        lambda w0, w1, x0, x1, b: Value.dot([w0, w1], [x0, x1], b, "tanh"),
+        ("real",) * 5,
+        theirs=lambda w0, w1, x0, x1, b: torch.tanh(w0 * x0 + w1 * x1 + b),
+    ),
     "Value.dot(consts)": Op(
         lambda w0, x0: Value.dot([w0, 3.0], [x0, w0], 0.5),
         ("real",) * 2,

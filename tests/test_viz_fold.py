@@ -41,7 +41,7 @@ def test_small_graphs_are_not_folded():
 def test_neurons_fold_first_then_layers():
     model, loss = trained_loss()
     total = drawn_count(Graph.trace(loss), {})
-    assert total > 500
+    assert total > 400  # far more than the 60 asked for below
     dot = draw_dot(loss, model=model, max_nodes=60)
     drawing = read_svg(dot.pipe())
     assert len(drawing.nodes) <= 60

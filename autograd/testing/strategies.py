@@ -112,7 +112,8 @@ class Expr:
 _SCALAR_OPS = ("x+c", "c+x", "x-c", "c-x", "x*c", "c*x", "x/c", "c/x", "x**c", "c**x")
 _BINARY_OPS = ("+", "-", "*", "/", "**")
 _UNARY_OPS = ("neg", "abs", "relu", "tanh", "sigmoid", "exp", "log", "leaky_relu", "elu")
-_WITH_CONST = ("leaky_relu", "elu", "dot")
+_DOTS = ("dot", "dot_relu", "dot_tanh")  # Value.dot plain and with its fused activations
+_WITH_CONST = ("leaky_relu", "elu", *_DOTS)
 
 
 def _kind(op: str) -> str:
@@ -144,6 +145,8 @@ def _value_ops() -> dict[str, Callable[..., Any]]:
         "elu": lambda x, c: x.elu(c),
         "sum": lambda *xs: Value.sum(xs),
         "dot": lambda n, *xs: Value.dot(xs[:n], xs[n : 2 * n], xs[2 * n]),
+        "dot_relu": lambda n, *xs: Value.dot(xs[:n], xs[n : 2 * n], xs[2 * n], "relu"),
+        "dot_tanh": lambda n, *xs: Value.dot(xs[:n], xs[n : 2 * n], xs[2 * n], "tanh"),
     }
 
 
@@ -156,8 +159,16 @@ def _torch_ops() -> dict[str, Callable[..., Any]]:
         "leaky_relu": lambda x, c: functional.leaky_relu(x, c),
         "elu": lambda x, c: functional.elu(x, c),
         "sum": lambda *xs: torch.stack(xs).sum(),
-        "dot": lambda n, *xs: (torch.stack(xs[:n]) * torch.stack(xs[n : 2 * n])).sum() + xs[2 * n],
+        "dot": lambda n, *xs: _torch_dot(n, xs),
+        "dot_relu": lambda n, *xs: torch.relu(_torch_dot(n, xs)),
+        "dot_tanh": lambda n, *xs: torch.tanh(_torch_dot(n, xs)),
     }
+
+
+def _torch_dot(n: int, xs: Sequence[Any]) -> Any:
+    import torch
+
+    return (torch.stack(list(xs[:n])) * torch.stack(list(xs[n : 2 * n]))).sum() + xs[2 * n]
 
 
 @dataclass(frozen=True, repr=False)
@@ -188,8 +199,8 @@ class Expression:
                 out = leaves[int(node.const)]
             elif kind in ("x?c", "c?x") or node.op in ("leaky_relu", "elu"):
                 out = ops[node.op](args[0], node.const)
-            elif node.op == "dot":
-                out = ops["dot"](int(node.const), *args)
+            elif node.op in _DOTS:
+                out = ops[node.op](int(node.const), *args)
             else:
                 out = ops[node.op](*args)
             memo[id(node)] = out
@@ -271,8 +282,8 @@ def _extend(children: st.SearchStrategy[Expr]) -> st.SearchStrategy[Expr]:
         children.map(lambda e: Expr("*", (e, e))),  # a shared operand: gradients from both paths add
         nary.map(lambda xs: Expr("sum", tuple(xs))),
         st.builds(
-            lambda w, x, b: Expr("dot", (*w, *x[: len(w)], b), float(len(w))),
-            nary, st.lists(children, min_size=3, max_size=3), children,
+            lambda op, w, x, b: Expr(op, (*w, *x[: len(w)], b), float(len(w))),
+            st.sampled_from(_DOTS), nary, st.lists(children, min_size=3, max_size=3), children,
         ),
     )  # fmt: skip
 
@@ -287,7 +298,8 @@ def expressions(
     bound: float = 2.0,
 ) -> Expression:
     """Random expression trees over every ``Value`` op (``+ - * / **`` with Values, constants on
-    either side, unary ops, activations, ``Value.sum``, ``Value.dot``), with shared subtrees.
+    either side, unary ops, activations, ``Value.sum``, ``Value.dot`` with and without its fused
+    activations), with shared subtrees.
 
     Ops with a restricted domain get a guard built from other ops (``log(e*e + 1)``,
     ``a / (b*b + 1)``, ``exp(tanh(e))``), so every tree is finite and differentiable wherever

@@ -347,76 +347,60 @@ class Tensor(Node):
 
     # ----- arithmetic -----------------------------------------------------------------------
     def __add__(self, other: Any) -> Tensor:
-        try:
-            return apply_scalar(Add, self, other) if type(other) in _NUMBERS else Add.apply(self, other)
-        except TypeError:  # a str, None, ...: Python's error names both types
-            return _foreign(other)
+        if type(other) in _NUMBERS:
+            return apply_scalar(Add, self, other)
+        return _binary(Add, self, other)
 
     def __radd__(self, other: Any) -> Tensor:
-        try:
-            return apply_scalar(Add, self, other, True) if type(other) in _NUMBERS else Add.apply(other, self)
-        except TypeError:
-            return _foreign(other)
+        if type(other) in _NUMBERS:
+            return apply_scalar(Add, self, other, True)
+        return _binary(Add, self, other, True)
 
     def __sub__(self, other: Any) -> Tensor:
-        try:
-            return apply_scalar(Sub, self, other) if type(other) in _NUMBERS else Sub.apply(self, other)
-        except TypeError:
-            return _foreign(other)
+        if type(other) in _NUMBERS:
+            return apply_scalar(Sub, self, other)
+        return _binary(Sub, self, other)
 
     def __rsub__(self, other: Any) -> Tensor:
-        try:
-            return apply_scalar(Sub, self, other, True) if type(other) in _NUMBERS else Sub.apply(other, self)
-        except TypeError:
-            return _foreign(other)
+        if type(other) in _NUMBERS:
+            return apply_scalar(Sub, self, other, True)
+        return _binary(Sub, self, other, True)
 
     def __mul__(self, other: Any) -> Tensor:
-        try:
-            return apply_scalar(Mul, self, other) if type(other) in _NUMBERS else Mul.apply(self, other)
-        except TypeError:
-            return _foreign(other)
+        if type(other) in _NUMBERS:
+            return apply_scalar(Mul, self, other)
+        return _binary(Mul, self, other)
 
     def __rmul__(self, other: Any) -> Tensor:
-        try:
-            return apply_scalar(Mul, self, other, True) if type(other) in _NUMBERS else Mul.apply(other, self)
-        except TypeError:
-            return _foreign(other)
+        if type(other) in _NUMBERS:
+            return apply_scalar(Mul, self, other, True)
+        return _binary(Mul, self, other, True)
 
     def __truediv__(self, other: Any) -> Tensor:
-        try:
-            return apply_scalar(Div, self, other) if type(other) in _NUMBERS else Div.apply(self, other)
-        except TypeError:
-            return _foreign(other)
+        if type(other) in _NUMBERS:
+            return apply_scalar(Div, self, other)
+        return _binary(Div, self, other)
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        try:
-            return apply_scalar(Div, self, other, True) if type(other) in _NUMBERS else Div.apply(other, self)
-        except TypeError:
-            return _foreign(other)
+        if type(other) in _NUMBERS:
+            return apply_scalar(Div, self, other, True)
+        return _binary(Div, self, other, True)
 
     def __pow__(self, other: Any) -> Tensor:
-        try:
-            return apply_scalar(Pow, self, other) if type(other) in _NUMBERS else Pow.apply(self, other)
-        except TypeError:
-            return _foreign(other)
+        if type(other) in _NUMBERS:
+            return apply_scalar(Pow, self, other)
+        return _binary(Pow, self, other)
 
     def __rpow__(self, other: Any) -> Tensor:
-        try:
-            return apply_scalar(Pow, self, other, True) if type(other) in _NUMBERS else Pow.apply(other, self)
-        except TypeError:
-            return _foreign(other)
+        if type(other) in _NUMBERS:
+            return apply_scalar(Pow, self, other, True)
+        return _binary(Pow, self, other, True)
 
     def __matmul__(self, other: Any) -> Tensor:
-        try:
-            return MatMul.apply(self, other)
-        except TypeError:
-            return _foreign(other)
+        return _binary(MatMul, self, other)
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        try:
-            return MatMul.apply(other, self)
-        except TypeError:
-            return _foreign(other)
+        return _binary(MatMul, self, other, True)
 
     def __neg__(self) -> Tensor:
         return Neg.apply(self)
@@ -653,12 +637,20 @@ def _to_array(data: Any, dtype: Any, copy: bool) -> np.ndarray:
     return array if dtype is not None else dtypes.infer(array, data)
 
 
-def _foreign(other: Any) -> Any:
-    """In a binary dunder's ``except TypeError``: NotImplemented when ``other`` is no numeric operand (a str,
-    None), so Python's TypeError names both types; otherwise the op's own error goes on."""
-    if isinstance(other, Tensor) or np.asarray(other).dtype.kind in "biuf":
-        raise  # the TypeError the calling dunder is handling
-    return NotImplemented
+def _binary(op: Any, tensor: Tensor, other: Any, reflected: bool = False) -> Any:
+    """``tensor <op> other`` (``other <op> tensor`` when ``reflected``) for an operand that is not a Python
+    number: a tensor or data of real numbers (nested lists become arrays). Arrays or numbers of another
+    kind (complex, object, str) are refused by name; a str, None, ... gives NotImplemented, so Python's
+    TypeError names both types."""
+    if not isinstance(other, Tensor):
+        dtype = np.asarray(other).dtype
+        if dtype.kind not in "biuf":
+            if isinstance(other, (np.ndarray, np.generic, complex)):
+                raise TypeError(f"{op.__name__}: tensors hold real numbers, got an operand of dtype {dtype}")
+            return NotImplemented
+        if isinstance(other, (list, tuple)):  # nested lists: torch's dtypes (Python floats are float32)
+            other = _to_array(other, None, copy=False)
+    return op.apply(other, tensor) if reflected else op.apply(tensor, other)
 
 
 def _raw(x: Any) -> Any:

@@ -339,6 +339,32 @@ def test_binary_ops_with_non_numbers_leave_the_error_to_python(compute, message)
         compute()
 
 
+@pytest.mark.parametrize(
+    ("compute", "message"),
+    [
+        (lambda: ag.ones(2) + 1j, "Add: tensors hold real numbers, got an operand of dtype complex128"),
+        (lambda: 2j * ag.ones(2), "Mul: .*dtype complex128"),
+        (lambda: ag.ones(2) - np.array([1 + 2j]), "Sub: .*dtype complex128"),
+        (lambda: ag.ones(2) / np.array([1.0, 2.0], dtype=object), "Div: .*dtype object"),
+        (lambda: ag.ones(2) ** np.array(["a"]), "Pow: .*dtype <U1"),
+        (lambda: ag.ones(2) @ np.array([1j, 1j]), "MatMul: .*dtype complex128"),
+    ],
+)
+def test_binary_ops_refuse_operands_that_are_not_real_numbers(compute, message):
+    """A complex or object operand would make a complex or object tensor: refused by name, like tensor()."""
+    with pytest.raises(TypeError, match=message):
+        compute()
+
+
+def test_nested_list_operands_become_tensors_with_torchs_dtypes():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    y = x @ [1, 2]
+    assert y.dtype == ag.float32 and y.item() == 5.0
+    y.backward()
+    assert x.grad.tolist() == [1.0, 2.0]
+    assert ([0.5, 1] * x).tolist() == [0.5, 2.0]
+
+
 def test_numpy_errors_inside_ops_name_the_op_and_shapes():
     with pytest.raises(ValueError, match=r"Add: .*shapes \(2,\) \(3,\)"):
         ag.ones(2) + ag.ones(3)

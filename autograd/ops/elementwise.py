@@ -223,7 +223,7 @@ class Relu(Op):
     @staticmethod
     def forward(ctx: Any, a: Any) -> Any:
         out = np.maximum(a, 0)
-        ctx.save_for_backward(~(out <= 0))  # nan passes its gradient, as in torch
+        ctx.save_for_backward(out != 0)  # where a > 0; nan passes its gradient, as in torch
         return out
 
     @staticmethod

@@ -31,6 +31,8 @@ class Node:
     kind of node keeps one); it adds each parent's gradient into the parent's ``_acc`` (``push`` does
     that for a sequence of gradients) and, unless ``retain_graph``, frees what its backward saved. With
     ``create_graph`` the gradients are nodes themselves, so they can be differentiated again.
+    ``_hooks`` (None when there are none) and ``_run_hooks(grad)``: the core runs a node's hooks on its total
+    gradient before anything else sees it (its ``_backward``, or a functional ``grad`` that returns it).
     ``_seed(gradient)``: the starting gradient of a backward from this node (``None``: ones).
     ``_wrap_grad(grad, create_graph)``: a raw gradient as users see it (what ``grad`` returns).
     Nodes hash by identity: a subclass that defines ``__eq__`` must keep ``__hash__ = Node.__hash__``.
@@ -39,8 +41,12 @@ class Node:
     __slots__ = ()
     _prev: tuple[Node, ...]
     _acc: Any
+    _hooks: Any = None  # a kind of node that takes hooks has a slot of this name
 
     def _backward(self, grad: Any, create_graph: bool, retain_graph: bool, accumulate: bool) -> None:
+        raise NotImplementedError
+
+    def _run_hooks(self, grad: Any) -> Any:
         raise NotImplementedError
 
     def _seed(self, gradient: Any) -> Any:
@@ -169,7 +175,11 @@ def run_backward(
                     if grad is None:
                         continue
                     node._acc = None
-                    if wanted is not None:  # a functional grad: record the inputs' gradients, go towards them
+                    if wanted is not None and node not in needed and node not in wanted:  # type: ignore[operator]
+                        continue  # a functional grad goes only towards its inputs
+                    if node._hooks is not None:
+                        grad = node._run_hooks(grad)
+                    if wanted is not None:  # ... and records their gradients
                         if node in wanted:
                             wanted[node] = grad
                         if node not in needed:  # type: ignore[operator]

@@ -58,13 +58,11 @@ class Tensor(Node):
 
     # ----- the node protocol of the core ----------------------------------------------------
     def _backward(self, grad: Any, create_graph: bool, retain_graph: bool, accumulate: bool) -> None:
-        ctx = self._ctx
-        if ctx is None:  # a leaf: its hooks see the gradient, then it goes into .grad
+        ctx = self._ctx  # the core has run the hooks: a retained .grad is the gradient they return, as torch
+        if ctx is None:  # a leaf: the gradient goes into .grad
             if accumulate:
-                self._store_grad(grad if self._hooks is None else _run_hooks(self, grad))
+                self._store_grad(grad)
             return
-        if self._hooks is not None:  # hooks first: a retained .grad is the gradient they return, as torch
-            grad = _run_hooks(self, grad)
         if accumulate and self._retain:
             self._store_grad(grad)
         saved = ctx.saved
@@ -103,6 +101,9 @@ class Tensor(Node):
             self.grad = self.grad + grad
         else:
             self.grad._data = self.grad._data + grad._data
+
+    def _run_hooks(self, grad: Any) -> Any:
+        return _run_hooks(self, grad)
 
     def _seed(self, gradient: Any) -> Any:
         if gradient is None:
@@ -707,6 +708,7 @@ def _sum_to(grad: Any, shape: tuple[int, ...]) -> Any:
 
 
 def _run_hooks(t: Tensor, grad: Any) -> Any:
+    """Each hook sees the gradient as a Tensor; one that returns a tensor replaces it for what follows."""
     for hook in list(t._hooks.values()) if t._hooks else ():
         wrapped = grad if type(grad) is Tensor else _wrap(np.asarray(grad))
         result = hook(wrapped)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import weakref
+from typing import Any
 
 import numpy as np
 import pytest
@@ -387,6 +388,27 @@ def test_functional_grad_stops_at_the_inputs():
     assert fired == []  # torch runs nothing below the inputs
     middle.sum().backward()  # and the saved values below were not freed
     np.testing.assert_allclose(x.grad.numpy(), [6.0, 6.0])
+
+
+def test_functional_grad_runs_the_hooks_of_its_inputs_as_torch():
+    """A hook on an input of ``grad`` sees its gradient, and what it returns is the gradient returned."""
+
+    def run(lib: Any, grad: Any) -> tuple[np.ndarray, np.ndarray, int]:
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        seen: list[Any] = []
+        x.register_hook(lambda g: seen.append(g.detach().clone()) or g * 2)
+        y = x * 1.5
+        y.register_hook(lambda g: seen.append(g.detach().clone()) or g * 10)
+        (gy,) = grad((y * 3).sum(), y, retain_graph=True)  # the hook of y only: nothing below runs
+        (gx,) = grad((y * 3).sum(), x)  # y's hook on the way, then x's
+        return gy.detach().numpy(), gx.detach().numpy(), len(seen)
+
+    ours, theirs = run(ag, ag.grad), run(torch, torch.autograd.grad)
+    np.testing.assert_allclose(ours[0], theirs[0])
+    np.testing.assert_allclose(ours[1], theirs[1])
+    assert ours[2] == theirs[2] == 3
+    np.testing.assert_allclose(ours[0], [30.0, 30.0])
+    np.testing.assert_allclose(ours[1], [90.0, 90.0])
 
 
 def test_functional_grad_reaches_inputs_through_branches_that_skip_others():

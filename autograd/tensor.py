@@ -87,8 +87,12 @@ class Tensor(Node):
             if len(grads) != len(needs):
                 raise RuntimeError(f"{self.grad_fn} returned {len(grads)} gradients for {len(needs)} inputs")
             grads = (grads[needs.index(True)],) if len(prev) == 1 else tuple(compress(grads, needs))
-        if len(prev) == 1:
-            push(prev, (_fit(grads[0], prev[0], grad),))
+        if len(prev) == 1:  # the commonest case, without push's loop
+            parent = prev[0]
+            g = _fit(grads[0], parent, grad)
+            if g is not None:
+                gathered = parent._acc
+                parent._acc = g if gathered is None else gathered + g
         else:
             push(prev, [_fit(g, parent, grad) for g, parent in zip(grads, prev, strict=True)])
 
@@ -594,14 +598,17 @@ class MaxResult(NamedTuple):
 
 
 # ----- making tensors without recording ------------------------------------------------------
-def _wrap(array: np.ndarray, counter: list[Any] | None = None) -> Tensor:
-    """A leaf that requires no grad around ``array`` (no copy); ``counter`` when it views another tensor."""
+def _wrap(
+    array: np.ndarray, counter: list[Any] | None = None, prev: tuple[Tensor, ...] = (), ctx: Any = None
+) -> Tensor:
+    """A tensor around ``array`` (no copy): a leaf that requires no grad, or with ``prev`` and ``ctx`` the
+    result of a recorded op; ``counter`` when it views another tensor's storage."""
     t = _new(Tensor)
     t._data = array
     t.grad = None
-    t.requires_grad = False
-    t._prev = ()
-    t._ctx = None
+    t.requires_grad = ctx is not None
+    t._prev = prev
+    t._ctx = ctx
     t._counter = [0, False] if counter is None else counter
     t._hooks = None
     t._retain = False

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from itertools import compress
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -104,6 +105,8 @@ class Op(Function):
     __slots__ = ()
     _arrays = True
     _promotes = True
+    # The core checks that they were not freed before it calls backward: a plain read suffices.
+    saved_tensors = property(attrgetter("saved"), doc="What ``save_for_backward`` kept.")  # type: ignore[assignment]
 
     def _backward(self, node: Tensor, grad: Any, create_graph: bool) -> tuple[Any, ...]:
         if not create_graph:
@@ -169,16 +172,14 @@ def _finish(
         ctx.saved = tuple(raw if s is scalar else s for s in ctx.saved)
     if raw.dtype is _F64 and cls._promotes:
         raw = dtypes.demote(raw, tuple(inputs))
-    out = _wrap(raw, _view_counter(raw, args) if cls._view else None)
+    counter = _view_counter(raw, args) if cls._view else None
+    out = _wrap(raw, counter, prev, ctx) if prev else _wrap(raw, counter)
     if SWITCHED[0] and STATE.anomaly:
         check_finite(raw, cls.__name__, inputs)
     if prev:
-        out._prev = prev
-        out.requires_grad = True
-        out._ctx = ctx
         for p in prev:
             p._counter[1] = True
-        ctx._versions = _versions(ctx.saved, args, inputs, out) if ctx.saved else None
+        ctx._versions = _versions(ctx.saved, args, out) if ctx.saved else None
     return out
 
 
@@ -195,26 +196,22 @@ def _view_counter(raw: np.ndarray, args: tuple[Any, ...]) -> list[Any] | None:
     return None
 
 
-def _versions(
-    saved: tuple[Any, ...], args: Any, inputs: Any, out: Tensor
-) -> list[tuple[list[Any], int]] | None:
+def _versions(saved: tuple[Any, ...], args: Any, out: Tensor) -> list[tuple[list[Any], int]] | None:
     """The version counters (with their current versions) of the tensors an op saved -- an input's array,
-    the output's, or (custom Functions) a tensor -- or None when it saved none."""
+    the output's, or (custom Functions) a tensor -- or None when it saved none. Saved arrays are matched
+    to their tensors by identity (plain loops: this runs for every recorded op)."""
     found = []
     for value in saved:
-        counter = None
         if type(value) is _ndarray:
             if value is out._data:
-                counter = out._counter
-            else:
-                for arg, array in zip(args, inputs, strict=True):
-                    if array is value and isinstance(arg, Tensor):
-                        counter = arg._counter
-                        break
+                found.append((out._counter, out._counter[0]))
+                continue
+            for arg in args:
+                if isinstance(arg, Tensor) and arg._data is value:
+                    found.append((arg._counter, arg._counter[0]))
+                    break
         elif isinstance(value, Tensor):
-            counter = value._counter
-        if counter is not None:
-            found.append((counter, counter[0]))
+            found.append((value._counter, value._counter[0]))
     return found or None
 
 

@@ -46,7 +46,7 @@ class Function:
     _arrays = False  # the built-in Op flavour runs forward on ndarrays
     _view = False  # ViewOp: the result may view the first input's memory
     _promotes = False  # Op: a float64 result came from numpy's promotion, so apply torch's (dtypes.demote)
-    _edges = False  # Op: forward can meet a domain's edge; run it with numpy's warnings off (see _forward)
+    _edges = False  # Op: forward can meet a domain's edge; run it with numpy's warnings off (see _finish)
 
     @staticmethod
     def forward(ctx: Any, *args: Any) -> Any:
@@ -82,12 +82,12 @@ class Function:
         ctx.needs_input_grad = needs
         if cls._arrays:
             inputs = [a._data if isinstance(a, Tensor) else a for a in args]
-            return _finish(cls, ctx, _forward(cls, ctx, inputs), args, inputs, prev)
+            return _finish(cls, ctx, args, inputs, prev)
         with no_grad():  # a user's Function: its errors are its own and pass through untouched
             raw = cls.forward(ctx, *args)
         if isinstance(raw, (tuple, list)):
             raise TypeError(f"{cls.__name__}.forward must return one tensor (not several outputs)")
-        return _finish(cls, ctx, raw._data if isinstance(raw, Tensor) else np.asarray(raw), args, args, prev)
+        return _finish(cls, ctx, args, args, prev, raw._data if isinstance(raw, Tensor) else np.asarray(raw))
 
     def _backward(self, node: Tensor, grad: Any, create_graph: bool) -> tuple[Any, ...]:
         """Calls the user's backward on Tensors; returns the gradients (arrays unless ``create_graph``)."""
@@ -143,33 +143,41 @@ def apply_scalar(cls: type[Op], tensor: Tensor, number: float, number_first: boo
     else:
         ctx.needs_input_grad = _FIRST if record else _NEITHER
         args, inputs = (tensor, number), (tensor._data, number)
-    return _finish(cls, ctx, _forward(cls, ctx, inputs), args, inputs, (tensor,) if record else None)
-
-
-def _forward(cls: type[Function], ctx: Function, inputs: Any) -> Any:
-    """A built-in op's forward on arrays. Ops marked ``_edges`` meet a domain's edge (log 0, x / 0,
-    exp 1000) with inf or nan as IEEE and torch do, without numpy's warnings; numpy's errors (shapes that
-    don't broadcast, ...) get the op's name in front, the original kept as the cause."""
-    try:
-        if cls._edges:
-            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                return cls.forward(ctx, *inputs)
-        return cls.forward(ctx, *inputs)
-    except (ValueError, TypeError) as error:
-        named = (TypeError if isinstance(error, TypeError) else ValueError)(f"{cls.__name__}: {error}")
-        raise named from error
+    return _finish(cls, ctx, args, inputs, (tensor,) if record else None)
 
 
 _FIRST, _SECOND, _NEITHER = (True, False), (False, True), (False, False)  # shared: fewer objects for the GC
 
 
 def _finish(
-    cls: type[Function], ctx: Function, raw: Any, args: Any, inputs: Any, prev: tuple[Tensor, ...] | None
+    cls: type[Function],
+    ctx: Function,
+    args: Any,
+    inputs: Any,
+    prev: tuple[Tensor, ...] | None,
+    raw: Any = None,
 ) -> Tensor:
-    """Wraps an op's result in a tensor; records it when ``prev`` (the inputs that need grad) is given."""
+    """Runs a built-in op's forward on ``inputs`` (arrays; ``raw`` is a user Function's result, already
+    computed), wraps the result in a tensor and records it when ``prev`` (the inputs that need grad) is
+    given. Ops marked ``_edges`` meet a domain's edge (log 0, x / 0, exp 1000) with inf or nan as IEEE and
+    torch do, without numpy's warnings; numpy's errors (shapes that don't broadcast, ...) get the op's name
+    in front, the original kept as the cause."""
+    if raw is None:
+        try:
+            if cls._edges:
+                with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                    raw = cls.forward(ctx, *inputs)
+            else:
+                raw = cls.forward(ctx, *inputs)
+        except (ValueError, TypeError) as error:
+            named = (TypeError if isinstance(error, TypeError) else ValueError)(f"{cls.__name__}: {error}")
+            raise named from error
     if type(raw) is not _ndarray:  # numpy gives scalars for 0-d results: keep saved outputs identical
         scalar, raw = raw, np.asarray(raw)
-        ctx.saved = tuple(raw if s is scalar else s for s in ctx.saved)
+        for value in ctx.saved:
+            if value is scalar:
+                ctx.saved = tuple([raw if s is scalar else s for s in ctx.saved])
+                break
     if raw.dtype is _F64 and cls._promotes:
         raw = dtypes.demote(raw, tuple(inputs))
     counter = _view_counter(raw, args) if cls._view else None

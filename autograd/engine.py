@@ -57,6 +57,21 @@ class Node:
 
     __hash__ = object.__hash__
 
+    def __getstate__(self) -> tuple[None, dict[str, Any]]:
+        """What a copy (``copy.deepcopy(model)``) or a pickle keeps: every slot and attribute but the gradient
+        gathered by a running pass, which belongs to that pass only."""
+        state = dict(getattr(self, "__dict__", {}))
+        for cls in type(self).__mro__:
+            for name in getattr(cls, "__slots__", ()):
+                if name not in ("__weakref__", "__dict__", "_acc") and hasattr(self, name):
+                    state[name] = getattr(self, name)
+        return None, state
+
+    def __setstate__(self, state: tuple[None, dict[str, Any]]) -> None:
+        for name, value in state[1].items():
+            setattr(self, name, value)
+        self._acc = None
+
 
 def push(parents: Sequence[Node], grads: Iterable[Any]) -> None:
     """Adds each gradient into its parent's ``_acc`` (``None``: that parent gets none): the chain rule's sum
@@ -104,14 +119,20 @@ def check_finite(value: Any, op: str, inputs: Sequence[Any] | None = None, posit
     """Anomaly mode's one check: a FloatingPointError naming ``op`` when ``value`` (a number, an array or a
     node) holds nan or inf -- a forward result when ``inputs`` are given, else gradient ``position`` of its
     backward."""
-    raw = _values(value)
-    if np.asarray(raw).dtype.kind not in "fc" or np.all(np.isfinite(raw)):
+    if _finite(value):
         return
+    raw = _values(value)
     if inputs is not None:
         raise FloatingPointError(f"op {op!r} produced {raw!r} from inputs {[_values(x) for x in inputs]!r}")
     raise FloatingPointError(
         f"backward of op {op!r} produced a non-finite gradient {raw!r} for its input {position}"
     )
+
+
+def _finite(value: Any) -> bool:
+    """No nan or inf in ``value`` (a number, an array or a node); True for what holds no floats."""
+    raw = _values(value)
+    return np.asarray(raw).dtype.kind not in "fc" or bool(np.all(np.isfinite(raw)))
 
 
 def _values(x: Any) -> Any:
@@ -121,19 +142,19 @@ def _values(x: Any) -> Any:
     return x
 
 
-def _check_grads(node: Node) -> None:
-    """Anomaly mode, after ``node``'s backward step: a parent whose gathered gradient became nan or inf
-    names the op that made it (``grad_fn``, a Value's ``_op``); earlier steps were checked, so this one is
-    to blame."""
+def _check_grads(node: Node, before: list[Any]) -> None:
+    """Anomaly mode, after ``node``'s backward step: a parent whose gathered gradient was finite (``before``)
+    and holds nan or inf now names the op that made it (``grad_fn``, a Value's ``_op``)."""
     op = getattr(node, "_op", None) or getattr(node, "grad_fn", None) or type(node).__name__
-    for position, parent in enumerate(node._prev):
-        if parent._acc is not None:
+    for position, (parent, was) in enumerate(zip(node._prev, before, strict=True)):
+        if parent._acc is not None and (was is None or _finite(was)):
             check_finite(parent._acc, op, position=position)
 
 
 # Passes gather gradients in the nodes, so they take turns: a pass in another thread waits, and a pass
 # started from inside one (a hook or a Function's backward that calls backward) keeps the outer pass's
-# gradients aside while it runs.
+# gradients aside while it runs. (So a hook must not wait for a backward running in another thread: that
+# thread waits for the hook's pass to end.)
 _PASSES = threading.RLock()
 _DEPTH = [0]
 
@@ -175,18 +196,20 @@ def run_backward(
                     if grad is None:
                         continue
                     node._acc = None
-                    if wanted is not None and node not in needed and node not in wanted:  # type: ignore[operator]
-                        continue  # a functional grad goes only towards its inputs
+                    if wanted is not None:  # a functional grad: record its inputs' gradients, go towards them
+                        stops = node not in needed  # type: ignore[operator]
+                        if node in wanted:  # as torch: after its hooks if it stops here, else before them
+                            hooked = stops and node._hooks is not None
+                            wanted[node] = node._run_hooks(grad) if hooked else grad
+                        if stops:
+                            continue
                     if node._hooks is not None:
                         grad = node._run_hooks(grad)
-                    if wanted is not None:  # ... and records their gradients
-                        if node in wanted:
-                            wanted[node] = grad
-                        if node not in needed:  # type: ignore[operator]
-                            continue
+                    if anomaly:
+                        before = [parent._acc for parent in node._prev]
                     node._backward(grad, create_graph, retain_graph, accumulate)
                     if anomaly:
-                        _check_grads(node)
+                        _check_grads(node, before)
         except BaseException:
             for node in order:  # nothing of a failed pass is left behind for the next one
                 node._acc = None
@@ -196,7 +219,7 @@ def run_backward(
             if outer is not None:
                 for node, gathered in zip(order, outer, strict=True):
                     node._acc = gathered
-    return None if wanted is None else list(wanted.values())
+    return None if wanted is None else [wanted[node] for node in inputs]  # type: ignore[union-attr]
 
 
 def _on_paths_to(inputs: dict[Node, Any], order: list[Node]) -> set[Node]:

@@ -617,13 +617,15 @@ def _wrap(
     return t
 
 
-_STATE = ("_data", "grad", "requires_grad", "_prev", "_ctx", "_counter", "_hooks", "_retain", "name", "_acc")
+_STATE = ("_data", "grad", "requires_grad", "_prev", "_ctx", "_counter", "_hooks", "_retain", "name")
 
 
 def _copy_state(target: Tensor, source: Tensor) -> Tensor:
-    """Makes ``target`` a second handle on ``source``'s node state (same storage, graph and grad)."""
+    """Makes ``target`` a second handle on ``source``'s node state (same storage, graph and grad); it
+    gathers no gradient of a running pass."""
     for slot in _STATE:
         setattr(target, slot, getattr(source, slot))
+    target._acc = None
     return target
 
 
@@ -651,13 +653,13 @@ def _binary(op: Any, tensor: Tensor, other: Any, reflected: bool = False) -> Any
     kind (complex, object, str) are refused by name; a str, None, ... gives NotImplemented, so Python's
     TypeError names both types."""
     if not isinstance(other, Tensor):
+        if isinstance(other, (list, tuple)):  # nested lists: torch's dtypes (Python floats are float32)
+            other = _to_array(other, None, copy=False)
         dtype = np.asarray(other).dtype
         if dtype.kind not in "biuf":
             if isinstance(other, (np.ndarray, np.generic, complex)):
                 raise TypeError(f"{op.__name__}: tensors hold real numbers, got an operand of dtype {dtype}")
             return NotImplemented
-        if isinstance(other, (list, tuple)):  # nested lists: torch's dtypes (Python floats are float32)
-            other = _to_array(other, None, copy=False)
     return op.apply(other, tensor) if reflected else op.apply(tensor, other)
 
 
@@ -778,7 +780,7 @@ def _inplace(t: Tensor, op: Any, write: Callable[..., Any], *args: Any) -> Tenso
         )
     old = _copy_state(_new(Tensor), t)  # t's node before the op, with its own copy of the old values (what
     old._data, old._counter = t._data.copy(), [0, False]  # the op may save) since t's storage is rewritten
-    result = op.apply(old, *args)
+    result = op.apply(old, *[old if a is t else a for a in args])  # x.add_(x) reads x before the op
     np.copyto(t._data, result._data, casting="same_kind")
     t._prev, t._ctx, t.requires_grad, t._hooks = result._prev, result._ctx, True, None
     t._counter[0] += 1

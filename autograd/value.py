@@ -314,7 +314,7 @@ class Value(Node):
         ``activation="relu"`` or ``"tanh"`` applies it in the same node (a whole neuron, one node):
         the backward multiplies by its derivative (``out > 0``, ``1 - out**2``) before the dot's.
         """
-        kind = _ACTIVATIONS.get(activation)
+        kind = _ACTIVATIONS.get(activation) if activation is None or isinstance(activation, str) else None
         if kind is None:
             raise ValueError(f"dot: activation must be None, 'relu' or 'tanh', got {activation!r}")
         n = len(weights)
@@ -322,9 +322,13 @@ class Value(Node):
             raise ValueError(f"dot: {n} weights but {len(inputs)} inputs")
         parents = (*weights, *inputs) if bias is None else (*weights, *inputs, bias)
         try:  # the common case, all Values, without a per-element type check; micrograd's order of sums
-            total = 0.0 if bias is None else bias.data  # type: ignore[union-attr]
+            if bias is not None and type(bias) is not Value:
+                raise TypeError
+            total = 0.0 if bias is None else bias.data
             for w, x in zip(weights, inputs):  # noqa: B905 - lengths checked
                 total += w.data * x.data  # type: ignore[union-attr]
+            if type(total) is not float:  # something else with a .data (a numpy scalar, a Tensor)
+                raise TypeError
         except (AttributeError, TypeError):  # numbers among them: constants (anything else: a clear error)
             parents = tuple(_lift_or_raise(v, "dot") for v in parents)
             total = 0.0 if bias is None else parents[-1].data

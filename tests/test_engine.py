@@ -593,3 +593,38 @@ def test_concurrent_functional_grads_share_leaves_safely():
         sys.setswitchinterval(interval)
     assert results[1] == [501.0] * 20
     assert results[2] == [1001.0] * 20
+
+
+def test_anomaly_blames_the_op_whose_backward_made_the_nan_not_a_seed():
+    a = Value(2.0)
+    y = a.log()
+    z = y * 3
+    with detect_anomaly(), pytest.raises(FloatingPointError, match="backward of op 'log'"):
+        autograd.grad([z, y], [a], grad_outputs=[1.0, NAN])
+
+
+def test_value_grad_of_a_repeated_input_returns_it_twice():
+    x = Value(3.0)
+    assert [g.data for g in autograd.grad(x * x, [x, x])] == [6.0, 6.0]
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: Value.dot([Value(1.0)], [autograd.tensor(2.0)]), "got Tensor"),
+        (lambda: Value.dot([Value(1.0)], [Value(2.0)], "b"), "got str"),
+        (lambda: Value.dot([Value(1.0)], [Value(2.0)], activation=["relu"]), r"got \['relu'\]"),
+    ],
+)
+def test_dot_refuses_what_is_not_a_number(make: Callable[[], Any], message: str):
+    with pytest.raises((TypeError, ValueError), match=message):
+        make()
+
+
+def test_dot_takes_numpy_scalars_as_constants():
+    w = Value(2.0)
+    out = Value.dot([w], [np.float64(3.0)], np.float64(0.5), "relu")
+    assert out.data == 6.5 and all(type(p) is Value for p in out._prev)
+    out.backward()
+    assert w.grad == 3.0
+    assert Value.dot([], [], np.float64(1.5)).data == 1.5

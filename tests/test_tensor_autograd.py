@@ -456,3 +456,73 @@ def test_removing_a_hook_handle_twice_leaves_a_second_registration_of_the_same_h
     h1.remove()  # a stale handle: must not take off the newer registration
     y.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), [2.0, 2.0])
+
+
+@pytest.mark.parametrize(
+    ("name", "write"),
+    [
+        ("add_", lambda x: x.add_(x)),
+        ("sub_", lambda x: x.sub_(x)),
+        ("copy_", lambda x: x.copy_(x)),
+        ("setitem", lambda x: x.__setitem__(slice(None), x)),
+    ],
+)
+def test_an_inplace_op_that_reads_its_own_tensor_matches_torch(name: str, write: Any):
+    """``x.add_(x)`` reads x before the op: the graph stays acyclic and every pass starts clean."""
+
+    def run(lib: Any) -> list[list[float]]:
+        a = lib.tensor([2.0, 3.0], requires_grad=True)
+        x = a * 1.0
+        write(x)
+        x.sum().backward(retain_graph=True)
+        first = a.grad.tolist()
+        a.grad = None
+        x.sum().backward()
+        return [first, a.grad.tolist()]
+
+    assert run(ag) == run(torch), name
+
+
+def test_squaring_in_place_differentiates_the_square():
+    """torch refuses ``x.mul_(x)`` (it saved x, then x changed); here the op reads x's old node, so the
+    gradient is d(x^2)/dx."""
+    a = ag.tensor([2.0, 3.0], requires_grad=True)
+    x = a * 1.0
+    x.mul_(x)
+    x.sum().backward()
+    assert a.grad.tolist() == [4.0, 6.0]
+
+
+def test_a_copy_made_during_a_pass_carries_none_of_its_gradients():
+    import copy
+
+    w = ag.tensor([1.0, 2.0], requires_grad=True)
+    a, b = w * 3.0, (w * 2.0) * 1.0
+    copies: list[Any] = []
+    b.register_hook(lambda g: copies.append(copy.deepcopy(w)))  # w has gathered a's gradient by then
+    (a + b).sum().backward()
+    twin = copies[0]
+    assert twin.requires_grad and twin.tolist() == [1.0, 2.0] and twin.grad is None
+    (twin * 1.0).sum().backward()
+    assert twin.grad.tolist() == [1.0, 1.0]
+    assert w.grad.tolist() == [5.0, 5.0]
+
+
+def test_functional_grad_of_a_repeated_input_returns_it_twice_as_torch():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    gx = ag.grad((x * x).sum(), [x, x])
+    tx = torch.tensor([1.0, 2.0], requires_grad=True)
+    ex = torch.autograd.grad((tx * tx).sum(), [tx, tx])
+    assert len(gx) == len(ex) == 2
+    for ours, theirs in zip(gx, ex, strict=True):
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy())
+
+
+def test_functional_grad_records_an_input_it_goes_past_before_its_hooks_as_torch():
+    def run(lib: Any, grad: Any) -> list[list[float]]:
+        a = lib.tensor([1.0, 2.0], requires_grad=True)
+        s = a * 3.0
+        s.register_hook(lambda g: g * 2)
+        return [g.tolist() for g in grad((s * s).sum(), [s, a])]
+
+    assert run(ag, ag.grad) == run(torch, torch.autograd.grad) == [[6.0, 12.0], [36.0, 72.0]]

@@ -356,6 +356,11 @@ def test_binary_ops_refuse_operands_that_are_not_real_numbers(compute, message):
         compute()
 
 
+def test_a_ragged_list_operand_is_refused_as_tensor_refuses_it():
+    with pytest.raises(TypeError, match="ragged"):
+        ag.ones(2) + [[1.0], [1.0, 2.0]]
+
+
 def test_nested_list_operands_become_tensors_with_torchs_dtypes():
     x = ag.tensor([1.0, 2.0], requires_grad=True)
     y = x @ [1, 2]

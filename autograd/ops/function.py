@@ -22,7 +22,6 @@ Gradients of broadcast inputs are reduced by the node (``Tensor._backward``), ne
 from __future__ import annotations
 
 import math
-from itertools import compress
 from operator import attrgetter
 from typing import Any
 
@@ -74,14 +73,21 @@ class Function:
         """Runs the op; records it in the graph when grad mode is on and an input requires grad."""
         ctx = _new(cls)
         ctx.saved = ()
-        if not SWITCHED[0] or STATE.grad_enabled:  # SWITCHED: no thread left the defaults (grad on)
-            needs = tuple([isinstance(a, Tensor) and a.requires_grad for a in args])
-            prev = (args if False not in needs else tuple(compress(args, needs))) if True in needs else None
-        else:
-            needs, prev = (False,) * len(args), None
-        ctx.needs_input_grad = needs
+        recording = not SWITCHED[0] or STATE.grad_enabled  # SWITCHED: no thread left the defaults (grad on)
+        inputs, needs, parents = [], [], []  # one loop: this runs for every op
+        for a in args:
+            if isinstance(a, Tensor):
+                inputs.append(a._data)
+                if recording and a.requires_grad:
+                    needs.append(True)
+                    parents.append(a)
+                    continue
+            else:
+                inputs.append(a)
+            needs.append(False)
+        ctx.needs_input_grad = tuple(needs)
+        prev = tuple(parents) if parents else None
         if cls._arrays:
-            inputs = [a._data if isinstance(a, Tensor) else a for a in args]
             return _finish(cls, ctx, args, inputs, prev)
         with no_grad():  # a user's Function: its errors are its own and pass through untouched
             raw = cls.forward(ctx, *args)

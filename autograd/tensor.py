@@ -107,7 +107,13 @@ class Tensor(Node):
             self.grad._data = self.grad._data + grad._data
 
     def _run_hooks(self, grad: Any) -> Any:
-        return _run_hooks(self, grad)
+        """Each hook sees the gradient as a Tensor; one that returns a tensor replaces it for what follows."""
+        for hook in list(self._hooks.values()) if self._hooks else ():
+            wrapped = grad if type(grad) is Tensor else _wrap(np.asarray(grad))
+            result = hook(wrapped)
+            if result is not None:
+                grad = result if type(grad) is Tensor else _raw(result)
+        return grad
 
     def _seed(self, gradient: Any) -> Any:
         if gradient is None:
@@ -714,16 +720,6 @@ def _sum_to(grad: Any, shape: tuple[int, ...]) -> Any:
     if type(grad) is Tensor:
         return grad.sum(axes, keepdim=True).reshape(shape) if axes else grad.reshape(shape)
     return grad.sum(axis=axes, keepdims=True).reshape(shape) if axes else grad.reshape(shape)
-
-
-def _run_hooks(t: Tensor, grad: Any) -> Any:
-    """Each hook sees the gradient as a Tensor; one that returns a tensor replaces it for what follows."""
-    for hook in list(t._hooks.values()) if t._hooks else ():
-        wrapped = grad if type(grad) is Tensor else _wrap(np.asarray(grad))
-        result = hook(wrapped)
-        if result is not None:
-            grad = result if type(grad) is Tensor else _raw(result)
-    return grad
 
 
 def _check_versions(ctx: Any, node: Tensor) -> None:

@@ -91,9 +91,7 @@ def _dot_relu_push(
 
 def _sum_push(ctx: Any, out: float, grad: float, parents: tuple[Value, ...], accumulate: bool) -> None:
     """d(sum)/d term = 1 for every term."""
-    for term in parents:
-        acc = term._acc
-        term._acc = grad if acc is None else acc + grad
+    push(parents, (grad,) * len(parents))
 
 
 # A neuron's activation fused into its dot product: one node, the dot's rule with grad * f'(out).

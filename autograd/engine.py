@@ -58,7 +58,7 @@ class Node:
     __hash__ = object.__hash__
 
     def __getstate__(self) -> tuple[None, dict[str, Any]]:
-        """What a copy (``copy.deepcopy(model)``) or a pickle keeps: every slot and attribute but the gradient
+        """What a copy keeps (``copy.deepcopy(model)``, say): every slot and attribute but the gradient
         gathered by a running pass, which belongs to that pass only."""
         state = dict(getattr(self, "__dict__", {}))
         for cls in type(self).__mro__:

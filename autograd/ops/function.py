@@ -153,6 +153,7 @@ def apply_scalar(cls: type[Op], tensor: Tensor, number: float, number_first: boo
 
 
 _FIRST, _SECOND, _NEITHER = (True, False), (False, True), (False, False)  # shared: fewer objects for the GC
+_QUIET = {"divide": "ignore", "invalid": "ignore", "over": "ignore"}  # edges: IEEE results, no warning
 
 
 def _finish(
@@ -166,14 +167,18 @@ def _finish(
     """Runs a built-in op's forward on ``inputs`` (arrays; ``raw`` is a user Function's result, already
     computed), wraps the result in a tensor and records it when ``prev`` (the inputs that need grad) is
     given. Ops marked ``_edges`` meet a domain's edge (log 0, x / 0, exp 1000) with inf or nan as IEEE and
-    torch do, without numpy's warnings; numpy's errors (shapes that don't broadcast, ...) get the op's name
-    in front, the original kept as the cause."""
+    torch do, without numpy's warnings; the others, too hot to switch numpy's error state around, run
+    again under it when warnings are errors and one overflows. numpy's errors (shapes that don't
+    broadcast, ...) get the op's name in front, the original kept as the cause."""
     if raw is None:
         try:
             if cls._edges:
-                with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                with np.errstate(**_QUIET):
                     raw = cls.forward(ctx, *inputs)
             else:
+                raw = cls.forward(ctx, *inputs)
+        except RuntimeWarning:  # overflow in + or * with warnings as errors: inf all the same, as torch
+            with np.errstate(**_QUIET):
                 raw = cls.forward(ctx, *inputs)
         except (ValueError, TypeError) as error:
             named = (TypeError if isinstance(error, TypeError) else ValueError)(f"{cls.__name__}: {error}")

@@ -14,6 +14,7 @@ op may no longer rewrite (see ``_inplace``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, MutableMapping
+from functools import lru_cache
 from itertools import compress, count
 from typing import Any, NamedTuple
 
@@ -713,13 +714,22 @@ def _fit(g: Any, parent: Tensor, upstream: Any) -> Any:
 
 def _sum_to(grad: Any, shape: tuple[int, ...]) -> Any:
     """Undoes broadcasting, the one place that does: sums ``grad`` down to ``shape``."""
-    lead = grad.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
-    )
+    axes, keep = _reduction(grad.shape, shape)
+    if not axes:
+        return grad.reshape(shape)
     if type(grad) is Tensor:
-        return grad.sum(axes, keepdim=True).reshape(shape) if axes else grad.reshape(shape)
-    return grad.sum(axis=axes, keepdims=True).reshape(shape) if axes else grad.reshape(shape)
+        return grad.sum(axes, keepdim=keep).reshape(shape)
+    summed = grad.sum(axis=axes, keepdims=keep)
+    return summed.reshape(shape) if keep else summed
+
+
+@lru_cache(maxsize=1024)
+def _reduction(grad_shape: tuple[int, ...], shape: tuple[int, ...]) -> tuple[tuple[int, ...], bool]:
+    """How a gradient of ``grad_shape`` sums down to ``shape`` (once per pair of shapes): the axes that
+    broadcasting added in front or stretched from 1, and whether the stretched ones must be kept as 1."""
+    lead = len(grad_shape) - len(shape)
+    stretched = tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad_shape[lead + i] != 1)
+    return tuple(range(lead)) + stretched, bool(stretched)
 
 
 def _check_versions(ctx: Any, node: Tensor) -> None:

@@ -7,6 +7,7 @@ reduced dimension) broadcasts against the input.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -14,8 +15,9 @@ import numpy as np
 from .function import Op, expand, where
 
 
+@lru_cache(maxsize=1024)
 def kept_shape(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> tuple[int, ...]:
-    """``shape`` with 1 in each reduced dimension (what ``keepdim=True`` gives)."""
+    """``shape`` with 1 in each reduced dimension (what ``keepdim=True`` gives); once per shape and axes."""
     return tuple(1 if axes is None or i in axes else n for i, n in enumerate(shape))
 
 

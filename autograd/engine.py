@@ -177,7 +177,6 @@ def run_backward(
     order = topological_order(roots)
     wanted: dict[Node, Any] | None = None if inputs is None else dict.fromkeys(inputs)
     needed = None if wanted is None else _on_paths_to(wanted, order)  # with inputs: whose backward runs
-    accumulate = wanted is None
     anomaly = STATE.anomaly
     # Gradients at a domain's edge are inf or nan as in IEEE arithmetic (and torch), without numpy's
     # warnings; detect_anomaly() is the tool that stops at them. One errstate per backward pass.
@@ -191,25 +190,16 @@ def run_backward(
         try:
             with set_grad_enabled(create_graph) if create_graph else _NO_GRAD, quiet:
                 push(roots, seeds)
-                for node in reversed(order):  # every node's parents come later: its gradient is complete
-                    grad = node._acc
-                    if grad is None:
-                        continue
-                    node._acc = None
-                    if wanted is not None:  # a functional grad: record its inputs' gradients, go towards them
-                        stops = node not in needed  # type: ignore[operator]
-                        if node in wanted:  # as torch: after its hooks if it stops here, else before them
-                            hooked = stops and node._hooks is not None
-                            wanted[node] = node._run_hooks(grad) if hooked else grad
-                        if stops:
-                            continue
-                    if node._hooks is not None:
-                        grad = node._run_hooks(grad)
-                    if anomaly:
-                        before = [parent._acc for parent in node._prev]
-                    node._backward(grad, create_graph, retain_graph, accumulate)
-                    if anomaly:
-                        _check_grads(node, before)
+                if wanted is None and not anomaly:  # the commonest pass, in its leanest loop
+                    for node in reversed(order):  # every node's parents come later: its gradient is complete
+                        grad = node._acc
+                        if grad is not None:
+                            node._acc = None
+                            if node._hooks is not None:
+                                grad = node._run_hooks(grad)
+                            node._backward(grad, create_graph, retain_graph, True)
+                else:
+                    _walk(order, wanted, needed, create_graph, retain_graph, anomaly)
         except BaseException:
             for node in order:  # nothing of a failed pass is left behind for the next one
                 node._acc = None
@@ -220,6 +210,37 @@ def run_backward(
                 for node, gathered in zip(order, outer, strict=True):
                     node._acc = gathered
     return None if wanted is None else [wanted[node] for node in inputs]  # type: ignore[union-attr]
+
+
+def _walk(
+    order: list[Node],
+    wanted: dict[Node, Any] | None,
+    needed: set[Node] | None,
+    create_graph: bool,
+    retain_graph: bool,
+    anomaly: bool,
+) -> None:
+    """The backward loop of a functional ``grad`` (which records the gradients of ``wanted`` and goes only
+    towards them) or of a pass under anomaly mode (which checks each node's gradients)."""
+    for node in reversed(order):
+        grad = node._acc
+        if grad is None:
+            continue
+        node._acc = None
+        if wanted is not None:
+            stops = node not in needed  # type: ignore[operator]
+            if node in wanted:  # as torch: after its hooks if it stops here, else before them
+                hooked = stops and node._hooks is not None
+                wanted[node] = node._run_hooks(grad) if hooked else grad
+            if stops:
+                continue
+        if node._hooks is not None:
+            grad = node._run_hooks(grad)
+        if anomaly:
+            before = [parent._acc for parent in node._prev]
+        node._backward(grad, create_graph, retain_graph, wanted is None)
+        if anomaly:
+            _check_grads(node, before)
 
 
 def _on_paths_to(inputs: dict[Node, Any], order: list[Node]) -> set[Node]:

@@ -82,20 +82,23 @@ class Tensor(Node):
                 grads = (grads,)
         if not retain_graph:
             ctx.saved = None
+        needs = ctx.needs_input_grad
+        if len(grads) != len(needs):
+            raise RuntimeError(f"{self.grad_fn} returned {len(grads)} gradients for {len(needs)} inputs")
         prev = self._prev
-        if len(grads) != len(prev):  # keep the gradients of the inputs that are parents
-            needs = ctx.needs_input_grad
-            if len(grads) != len(needs):
-                raise RuntimeError(f"{self.grad_fn} returned {len(grads)} gradients for {len(needs)} inputs")
-            grads = (grads[needs.index(True)],) if len(prev) == 1 else tuple(compress(grads, needs))
-        if len(prev) == 1:  # the commonest case, without push's loop
-            parent = prev[0]
-            g = _fit(grads[0], parent, grad)
-            if g is not None:
-                gathered = parent._acc
-                parent._acc = g if gathered is None else gathered + g
-        else:
-            push(prev, [_fit(g, parent, grad) for g, parent in zip(grads, prev, strict=True)])
+        if len(prev) != 1:  # keep the gradients of the inputs that are parents
+            kept = grads if len(grads) == len(prev) else compress(grads, needs)
+            push(prev, [_fit(g, parent, grad) for g, parent in zip(kept, prev, strict=True)])
+            return
+        parent = prev[0]  # the commonest case: one parent, without push's loop
+        g = grads[0] if len(needs) == 1 else grads[needs.index(True)]
+        if g is None:
+            return
+        data = parent._data
+        if not parent._prev or g.shape != data.shape or g.dtype is not data.dtype:  # _fit has work to do
+            g = _fit(g, parent, grad)
+        gathered = parent._acc
+        parent._acc = g if gathered is None else gathered + g
 
     def _store_grad(self, grad: Any) -> None:
         if type(grad) is not Tensor:

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import dtypes
-from .engine import Node, backward, push
+from .engine import Node, backward
 from .grad_mode import STATE
 
 Hook = Callable[["Tensor"], "Tensor | None"]
@@ -86,19 +86,11 @@ class Tensor(Node):
         if len(grads) != len(needs):
             raise RuntimeError(f"{self.grad_fn} returned {len(grads)} gradients for {len(needs)} inputs")
         prev = self._prev
-        if len(prev) != 1:  # keep the gradients of the inputs that are parents
-            kept = grads if len(grads) == len(prev) else compress(grads, needs)
-            push(prev, [_fit(g, parent, grad) for g, parent in zip(kept, prev, strict=True)])
-            return
-        parent = prev[0]  # the commonest case: one parent, without push's loop
-        g = grads[0] if len(needs) == 1 else grads[needs.index(True)]
-        if g is None:
-            return
-        data = parent._data
-        if not parent._prev or g.shape != data.shape or g.dtype is not data.dtype:  # _fit has work to do
-            g = _fit(g, parent, grad)
-        gathered = parent._acc
-        parent._acc = g if gathered is None else gathered + g
+        if len(prev) == 1:  # the commonest case, without a loop
+            _gather(prev[0], grads[0] if len(needs) == 1 else grads[needs.index(True)], grad)
+        else:
+            for parent, g in zip(prev, grads if len(grads) == len(prev) else compress(grads, needs)):
+                _gather(parent, g, grad)
 
     def _store_grad(self, grad: Any) -> None:
         if type(grad) is not Tensor:
@@ -698,6 +690,17 @@ def _index(index: Any) -> Any:
 
 def _compare(ufunc: Any, a: Tensor, b: Any) -> Tensor:
     return _wrap(ufunc(a._data, _raw(b)))
+
+
+def _gather(parent: Tensor, g: Any, upstream: Any) -> None:
+    """Adds ``g`` (None: nothing) into ``parent``'s gradient of the running pass, fitted to it when needed."""
+    if g is None:
+        return
+    data = parent._data
+    if not parent._prev or g.shape != data.shape or g.dtype is not data.dtype:  # _fit has work to do
+        g = _fit(g, parent, upstream)
+    gathered = parent._acc
+    parent._acc = g if gathered is None else gathered + g
 
 
 def _fit(g: Any, parent: Tensor, upstream: Any) -> Any:

@@ -89,7 +89,8 @@ class Tensor(Node):
         if len(prev) == 1:  # the commonest case, without a loop
             _gather(prev[0], grads[0] if len(needs) == 1 else grads[needs.index(True)], grad)
         else:
-            for parent, g in zip(prev, grads if len(grads) == len(prev) else compress(grads, needs), strict=True):
+            kept = grads if len(grads) == len(prev) else compress(grads, needs)  # those of the parents
+            for parent, g in zip(prev, kept, strict=True):
                 _gather(parent, g, grad)
 
     def _store_grad(self, grad: Any) -> None:

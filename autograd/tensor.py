@@ -1,9 +1,11 @@
 """``Tensor``: a numpy array that remembers how it was computed, on the same core as ``Value``.
 
-A tensor is a node of ``engine.py``: its parents (``_prev``, only those that need a gradient) and the
-context of the op that made it (``_ctx``, an instance of an ``autograd.Function``, which holds the op's
-backward and what it saved). Every op lives in ``autograd/ops`` as a forward beside its backward; this
-file holds the node protocol, the properties, the in-place machinery and the dunders that call the ops.
+A tensor is a node of ``engine.py``: its parents (``_prev``, only those that need a gradient), the op that
+made it (``_ctx``: a built-in ``Op`` class, or the ``ctx`` of a user's ``autograd.Function``), what that op
+saved for its backward (``_saved``, None once freed), which of its inputs need a gradient (``_needs``) and
+the versions of the saved tensors (``_versions``). Every op lives in ``autograd/ops`` as a forward beside its
+backward; this file holds the node protocol, the properties, the in-place machinery and the dunders that
+call the ops.
 
 Storage: ``_data`` is the ndarray. Tensors that share memory (a tensor and its views) share one version
 counter ``_counter = [version, read]``: in-place ops bump ``version``, so a backward that saved the old
@@ -39,6 +41,9 @@ class Tensor(Node):
         "requires_grad",
         "_prev",
         "_ctx",
+        "_saved",
+        "_needs",
+        "_versions",
         "_counter",
         "_hooks",
         "_retain",
@@ -59,30 +64,31 @@ class Tensor(Node):
 
     # ----- the node protocol of the core ----------------------------------------------------
     def _backward(self, grad: Any, create_graph: bool, retain_graph: bool, accumulate: bool) -> None:
-        ctx = self._ctx  # the core has run the hooks: a retained .grad is the gradient they return, as torch
-        if ctx is None:  # a leaf: the gradient goes into .grad
+        op = self._ctx  # the core has run the hooks: a retained .grad is the gradient they return, as torch
+        if op is None:  # a leaf: the gradient goes into .grad
             if accumulate:
                 self._store_grad(grad)
             return
         if accumulate and self._retain:
             self._store_grad(grad)
-        saved = ctx.saved
-        if saved is None:
+        if self._saved is None:
             raise RuntimeError(
                 f"Trying to backward through the graph a second time (through {self.grad_fn}): its saved "
                 "values were freed by the first backward. Pass retain_graph=True to the first backward."
             )
-        if ctx._versions is not None:
-            _check_versions(ctx, self)
-        if create_graph or not ctx._arrays:
-            grads = ctx._backward(self, grad, create_graph)
-        else:
-            grads = type(ctx).backward(ctx, grad)
+        if self._versions is not None:
+            _check_versions(self)
+        if create_graph or not op._arrays:
+            grads = op._backward(self, grad, create_graph)
+        else:  # a built-in op on arrays: this tensor is its ctx
+            grads = op.backward(self, grad)
             if type(grads) is not tuple:
                 grads = (grads,)
         if not retain_graph:
-            ctx.saved = None
-        needs = ctx.needs_input_grad
+            self._saved = None
+            if not op._arrays:  # a Function's ctx holds them too
+                op.saved = None
+        needs = self._needs
         if len(grads) != len(needs):
             raise RuntimeError(f"{self.grad_fn} returned {len(grads)} gradients for {len(needs)} inputs")
         prev = self._prev
@@ -147,7 +153,7 @@ class Tensor(Node):
     @property
     def grad_fn(self) -> str | None:
         """The name of the op that made this tensor (``"MulBackward"``), None for leaves."""
-        return None if self._ctx is None else type(self._ctx).__name__ + "Backward"
+        return None if self._ctx is None else op_name(self._ctx) + "Backward"
 
     @property
     def is_leaf(self) -> bool:
@@ -176,7 +182,7 @@ class Tensor(Node):
 
     def detach_(self) -> Tensor:
         """Makes this tensor a leaf that requires no grad, in place."""
-        self._prev, self._ctx, self.requires_grad = (), None, False
+        self._prev, self._ctx, self._saved, self._versions, self.requires_grad = (), None, None, None, False
         return self
 
     def retain_grad(self) -> None:
@@ -601,26 +607,44 @@ class MaxResult(NamedTuple):
 
 
 # ----- making tensors without recording ------------------------------------------------------
-def _wrap(
-    array: np.ndarray, counter: list[Any] | None = None, prev: tuple[Tensor, ...] = (), ctx: Any = None
-) -> Tensor:
-    """A tensor around ``array`` (no copy): a leaf that requires no grad, or with ``prev`` and ``ctx`` the
-    result of a recorded op; ``counter`` when it views another tensor's storage."""
-    t = _new(Tensor)
+def op_name(op: Any) -> str:
+    """The name of an op as a node records it: a built-in ``Op`` class, or a user Function's ctx."""
+    return op.__name__ if isinstance(op, type) else type(op).__name__
+
+
+def _wrap(array: np.ndarray, counter: list[Any] | None = None) -> Tensor:
+    """A tensor around ``array`` (no copy) that requires no grad; ``counter`` when it views another tensor's
+    storage."""
+    return _fill(_new(Tensor), array, counter, None, None)
+
+
+def _fill(t: Tensor, array: np.ndarray, counter: list[Any] | None, prev: Any, op: Any) -> Tensor:
+    """Makes ``t`` (new, or an op's ctx whose ``_saved`` and ``_needs`` forward set) a tensor around
+    ``array``: the result of the recorded ``op`` with parents ``prev``, or a leaf that requires no grad."""
     t._data = array
     t.grad = None
-    t.requires_grad = ctx is not None
-    t._prev = prev
-    t._ctx = ctx
     t._counter = [0, False] if counter is None else counter
     t._hooks = None
     t._retain = False
     t.name = ""
     t._acc = None
+    t._versions = None
+    if prev:
+        t.requires_grad = True
+        t._prev = prev
+        t._ctx = op
+    else:
+        t.requires_grad = False
+        t._prev = ()
+        t._ctx = t._saved = None
+        t._needs = ()
     return t
 
 
-_STATE = ("_data", "grad", "requires_grad", "_prev", "_ctx", "_counter", "_hooks", "_retain", "name")
+_STATE = (
+    "_data", "grad", "requires_grad", "_prev", "_ctx", "_saved", "_needs", "_versions", "_counter", "_hooks",
+    "_retain", "name",
+)  # fmt: skip
 
 
 def _copy_state(target: Tensor, source: Tensor) -> Tensor:
@@ -739,9 +763,9 @@ def _reduction(grad_shape: tuple[int, ...], shape: tuple[int, ...]) -> tuple[tup
     return tuple(range(lead)) + stretched, bool(stretched)
 
 
-def _check_versions(ctx: Any, node: Tensor) -> None:
+def _check_versions(node: Tensor) -> None:
     """A saved tensor modified in place since its op ran makes backward refuse, as in torch."""
-    for counter, version in ctx._versions:
+    for counter, version in node._versions:
         if counter[0] != version:
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an inplace "
@@ -795,7 +819,9 @@ def _inplace(t: Tensor, op: Any, write: Callable[..., Any], *args: Any) -> Tenso
     old._data, old._counter = t._data.copy(), [0, False]  # the op may save) since t's storage is rewritten
     result = op.apply(old, *[old if a is t else a for a in args])  # x.add_(x) reads x before the op
     np.copyto(t._data, result._data, casting="same_kind")
-    t._prev, t._ctx, t.requires_grad, t._hooks = result._prev, result._ctx, True, None
+    for slot in ("_prev", "_ctx", "_saved", "_needs", "_versions"):  # t takes the result's place in the graph
+        setattr(t, slot, getattr(result, slot))
+    t.requires_grad, t._hooks = True, None
     t._counter[0] += 1
     t._counter[1] = False
     return t

@@ -132,14 +132,14 @@ class _BinaryCrossEntropyWithLogits(Op):
 
     @staticmethod
     def forward(ctx: Any, x: Any, t: Any) -> Any:
-        ctx.save_for_backward(x, t)
+        ctx._saved = (x, t)
         return np.maximum(x, 0) - x * t + np.log1p(np.exp(-np.abs(x)))
 
     @staticmethod
     def backward(ctx: Any, grad: Any) -> tuple[Any, Any]:
-        x, t = ctx.saved_tensors
-        d_x = grad * (_sigmoid(x) - t) if ctx.needs_input_grad[0] else None
-        return d_x, -grad * x if ctx.needs_input_grad[1] else None
+        x, t = ctx._saved
+        d_x = grad * (_sigmoid(x) - t) if ctx._needs[0] else None
+        return d_x, -grad * x if ctx._needs[1] else None
 
 
 def _sigmoid(x: Any) -> Any:

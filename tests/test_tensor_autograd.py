@@ -326,7 +326,7 @@ def test_saved_arrays_are_released_after_backward():
     """abs saves a sign mask that only its node holds: backward frees it while the output lives on."""
     x = leaf(np.linspace(-1.0, 1.0, 1000))
     y = abs(x)
-    (mask,) = y._ctx.saved
+    (mask,) = y._saved
     assert isinstance(mask, np.ndarray) and mask.shape == (1000,)
     saved = weakref.ref(mask)
     del mask
@@ -335,6 +335,40 @@ def test_saved_arrays_are_released_after_backward():
     assert saved() is None
     np.testing.assert_array_equal(y.numpy(), np.abs(np.linspace(-1.0, 1.0, 1000)))  # y is still alive
     np.testing.assert_array_equal(x.grad.numpy(), np.sign(np.linspace(-1.0, 1.0, 1000)))
+
+
+def test_a_result_that_is_not_recorded_keeps_nothing_its_op_saved():
+    """A built-in op's ctx is its output tensor: without a graph, what forward saved must not stay there."""
+    x, w = leaf([1.0, -2.0]), ag.tensor([3.0, 4.0])
+    with ag.no_grad():
+        results = [abs(x), x * w, x * 2.0, 2.0 / x, x.exp()]
+    results.append(abs(w))  # nothing requires grad
+    for y in results:
+        assert y._ctx is None and y._saved is None and y._versions is None and not y.requires_grad
+
+
+def test_a_user_function_frees_its_saved_tensors_after_backward():
+    class Square(ag.Function):
+        @staticmethod
+        def forward(ctx: Any, x: ag.Tensor) -> ag.Tensor:
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx: Any, grad: ag.Tensor) -> ag.Tensor:
+            (x,) = ctx.saved_tensors
+            return 2 * x * grad
+
+    x = leaf([3.0])
+    y = Square.apply(x)
+    assert y.grad_fn == "SquareBackward" and y._saved == (x,)
+    y.backward(retain_graph=True)
+    assert y._saved == (x,)
+    y.backward()
+    assert y._saved is None and y._ctx.saved is None
+    np.testing.assert_allclose(x.grad.numpy(), [12.0])
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        y.backward()
 
 
 def test_no_grad_builds_no_graph_and_enable_grad_restores_it():

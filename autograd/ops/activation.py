@@ -27,12 +27,12 @@ class LogSumExp(Op):
     def forward(ctx: Any, a: Any, axis: Any) -> Any:
         shifted, top = _shifted(a, axis)
         out = np.log(np.exp(shifted).sum(axis=axis, keepdims=True)) + top
-        ctx.save_for_backward(a, out)
+        ctx._saved = (a, out)
         return out
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
-        a, out = ctx.saved_tensors
+        a, out = ctx._saved
         return g * exp(a - out), None
 
 
@@ -46,12 +46,12 @@ class Softmax(Op):
     def forward(ctx: Any, a: Any, axis: int) -> Any:
         e = np.exp(_shifted(a, axis)[0])
         out = e / e.sum(axis=axis, keepdims=True)
-        ctx.save_for_backward(out, axis)
+        ctx._saved = (out, axis)
         return out
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
-        out, axis = ctx.saved_tensors
+        out, axis = ctx._saved
         return out * (g - summed(g * out, axis)), None
 
 
@@ -65,10 +65,10 @@ class LogSoftmax(Op):
     def forward(ctx: Any, a: Any, axis: int) -> Any:
         shifted = _shifted(a, axis)[0]
         out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
-        ctx.save_for_backward(out, axis)
+        ctx._saved = (out, axis)
         return out
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
-        out, axis = ctx.saved_tensors
+        out, axis = ctx._saved
         return g - exp(out) * summed(g, axis), None

@@ -37,7 +37,7 @@ class Sub(Op):
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
-        return g, -g if ctx.needs_input_grad[1] else None
+        return g, -g if ctx._needs[1] else None
 
 
 class Mul(Op):
@@ -47,13 +47,13 @@ class Mul(Op):
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
-        need_a, need_b = ctx.needs_input_grad
-        ctx.save_for_backward(b if need_a else None, a if need_b else None)
+        need_a, need_b = ctx._needs
+        ctx._saved = (b if need_a else None, a if need_b else None)
         return a * b
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
-        b, a = ctx.saved_tensors
+        b, a = ctx._saved
         return None if b is None else g * b, None if a is None else g * a
 
 
@@ -65,12 +65,12 @@ class Div(Op):
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
-        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
+        ctx._saved = (a if ctx._needs[1] else None, b)
         return a / b
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
-        a, b = ctx.saved_tensors
+        a, b = ctx._saved
         ga = g / b
         return ga, None if a is None else -ga * a / b
 
@@ -84,15 +84,15 @@ class Pow(Op):
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         out = a**b
-        exponent_grad = ctx.needs_input_grad[1]
+        exponent_grad = ctx._needs[1]
         zero_base = np.logical_and(np.equal(a, 0), np.greater_equal(b, 0)) if exponent_grad else None
-        ctx.save_for_backward(a, b, np.not_equal(b, 0), out if exponent_grad else None, zero_base)
+        ctx._saved = (a, b, np.not_equal(b, 0), out if exponent_grad else None, zero_base)
         return out
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
-        a, b, nonzero_exponent, out, zero_base = ctx.saved_tensors
-        ga = where(nonzero_exponent, g * b * a ** (b - 1), 0.0) if ctx.needs_input_grad[0] else None
+        a, b, nonzero_exponent, out, zero_base = ctx._saved
+        ga = where(nonzero_exponent, g * b * a ** (b - 1), 0.0) if ctx._needs[0] else None
         return ga, None if out is None else where(zero_base, 0.0, g * out * log(a))
 
 
@@ -119,12 +119,12 @@ class Exp(Op):
     @staticmethod
     def forward(ctx: Any, a: Any) -> Any:
         out = np.exp(a)
-        ctx.save_for_backward(out)
+        ctx._saved = (out,)
         return out
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> Any:
-        (out,) = ctx.saved_tensors
+        (out,) = ctx._saved
         return g * out
 
 
@@ -136,12 +136,12 @@ class Log(Op):
 
     @staticmethod
     def forward(ctx: Any, a: Any) -> Any:
-        ctx.save_for_backward(a)
+        ctx._saved = (a,)
         return np.log(a)
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> Any:
-        (a,) = ctx.saved_tensors
+        (a,) = ctx._saved
         return g / a
 
 
@@ -154,12 +154,12 @@ class Sqrt(Op):
     @staticmethod
     def forward(ctx: Any, a: Any) -> Any:
         out = np.sqrt(a)
-        ctx.save_for_backward(out)
+        ctx._saved = (out,)
         return out
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> Any:
-        (out,) = ctx.saved_tensors
+        (out,) = ctx._saved
         return g / (2 * out)
 
 
@@ -170,12 +170,12 @@ class Abs(Op):
 
     @staticmethod
     def forward(ctx: Any, a: Any) -> Any:
-        ctx.save_for_backward(np.greater(a, 0).astype(np.result_type(a)) - np.less(a, 0))
+        ctx._saved = (np.greater(a, 0).astype(np.result_type(a)) - np.less(a, 0),)
         return np.abs(a)
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> Any:
-        (sign,) = ctx.saved_tensors
+        (sign,) = ctx._saved
         return g * sign
 
 
@@ -187,12 +187,12 @@ class Tanh(Op):
     @staticmethod
     def forward(ctx: Any, a: Any) -> Any:
         out = np.tanh(a)
-        ctx.save_for_backward(out)
+        ctx._saved = (out,)
         return out
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> Any:
-        (out,) = ctx.saved_tensors
+        (out,) = ctx._saved
         return g * (1 - out * out)
 
 
@@ -206,12 +206,12 @@ class Sigmoid(Op):
     @staticmethod
     def forward(ctx: Any, a: Any) -> Any:
         out = np.exp(-np.logaddexp(0, -a))
-        ctx.save_for_backward(out)
+        ctx._saved = (out,)
         return out
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> Any:
-        (out,) = ctx.saved_tensors
+        (out,) = ctx._saved
         return g * out * (1 - out)
 
 
@@ -223,12 +223,12 @@ class Relu(Op):
     @staticmethod
     def forward(ctx: Any, a: Any) -> Any:
         out = np.maximum(a, 0)
-        ctx.save_for_backward(out != 0)  # where a > 0; nan passes its gradient, as in torch
+        ctx._saved = (out != 0,)  # where a > 0; nan passes its gradient, as in torch
         return out
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> Any:
-        (passes,) = ctx.saved_tensors
+        (passes,) = ctx._saved
         return g * passes  # 10x faster than where(); unlike torch, a nan gradient stays nan where it stops
 
 
@@ -240,12 +240,12 @@ class LeakyRelu(Op):
     @staticmethod
     def forward(ctx: Any, a: Any, negative_slope: float) -> Any:
         slope = np.where(a > 0, 1, negative_slope).astype(a.dtype, copy=False)
-        ctx.save_for_backward(slope)
+        ctx._saved = (slope,)
         return a * slope
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
-        (slope,) = ctx.saved_tensors
+        (slope,) = ctx._saved
         return g * slope, None
 
 
@@ -259,12 +259,12 @@ class Elu(Op):
     def forward(ctx: Any, a: Any, alpha: float) -> Any:
         positive = a > 0
         out = np.where(positive, a, alpha * np.expm1(np.minimum(a, 0)))
-        ctx.save_for_backward(positive, a >= 0, out, alpha)
+        ctx._saved = (positive, a >= 0, out, alpha)
         return out
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
-        positive, flat, out, alpha = ctx.saved_tensors
+        positive, flat, out, alpha = ctx._saved
         return where(positive, g, where(flat, g * alpha, g * (out + alpha))), None
 
 
@@ -282,14 +282,14 @@ class Clamp(Op):
         inside = (every if low is None else np.greater_equal(a, low)) & (
             every if high is None else np.less_equal(a, high)
         )
-        ctx.save_for_backward(inside, below, above)
+        ctx._saved = (inside, below, above)
         out = a if low is None else np.maximum(a, low)
         return out if high is None else np.minimum(out, high)
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
-        inside, below, above = ctx.saved_tensors
-        _, need_low, need_high = ctx.needs_input_grad
+        inside, below, above = ctx._saved
+        _, need_low, need_high = ctx._needs
         return g * inside, g * below if need_low else None, g * above if need_high else None
 
 
@@ -301,12 +301,12 @@ class Maximum(Op):
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         out = np.maximum(a, b)
-        ctx.save_for_backward(*_shares(a, b, out))
+        ctx._saved = (*_shares(a, b, out),)
         return out
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
-        share_a, share_b = ctx.saved_tensors
+        share_a, share_b = ctx._saved
         return g * share_a, g * share_b
 
 
@@ -319,12 +319,12 @@ class Minimum(Op):
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         out = np.minimum(a, b)
         share_b, share_a = _shares(a, b, out)  # min's shares are max's, swapped
-        ctx.save_for_backward(share_a, share_b)
+        ctx._saved = (share_a, share_b)
         return out
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
-        share_a, share_b = ctx.saved_tensors
+        share_a, share_b = ctx._saved
         return g * share_a, g * share_b
 
 
@@ -343,13 +343,13 @@ class Where(Op):
     @staticmethod
     def forward(ctx: Any, condition: Any, a: Any, b: Any) -> Any:
         condition = np.asarray(condition, bool)
-        ctx.save_for_backward(condition)
+        ctx._saved = (condition,)
         return np.where(condition, a, b)
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
-        (condition,) = ctx.saved_tensors
-        _, need_a, need_b = ctx.needs_input_grad
+        (condition,) = ctx._saved
+        _, need_a, need_b = ctx._needs
         return (
             None,
             where(condition, g, 0.0) if need_a else None,

@@ -2,19 +2,22 @@
 
 An op is a class with ``forward(ctx, *args)`` and ``backward(ctx, *grads)``; ``Op.apply(*args)`` runs the
 forward, and when grad mode is on and an input requires grad, the output tensor records its parents and the
-``ctx`` (an instance of the op's class, as torch's grad_fn) so the core can call ``backward`` later.
+op (``_ctx``) so the core can call ``backward`` later.
 
 Two flavours share ``apply`` and the node protocol:
 
-- ``Function`` (for users, torch's contract): forward gets and returns Tensors; backward gets and returns
-  Tensors. Under ``create_graph=True`` backward runs with grad mode on, so if it uses tensor ops the
-  result can be differentiated again.
-- ``Op`` (the built-ins, for speed): forward gets ndarrays (Python scalars stay scalars) and returns an
-  ndarray. backward gets ndarrays on a plain backward and Tensors under ``create_graph`` -- then
-  ``ctx.saved_tensors`` hands back the input and output *Tensors* the saved arrays belong to (anything
-  else that was saved, like a mask or indices, becomes a constant). So one backward formula, written with
-  operators and the few ``dual`` helpers below that both types support, gives first and higher derivatives.
-  Save inputs and outputs as given, and derived arrays only if they are piecewise constant (masks).
+- ``Function`` (for users, torch's contract): ``ctx`` is an instance of the class, with
+  ``save_for_backward``, ``saved_tensors`` and ``needs_input_grad``; forward gets and returns Tensors,
+  backward gets and returns Tensors. Under ``create_graph=True`` backward runs with grad mode on, so if it
+  uses tensor ops the result can be differentiated again.
+- ``Op`` (the built-ins, for speed): ``ctx`` is the output tensor itself, so an op makes one object, not
+  two: forward reads ``ctx._needs`` (does each input need a gradient?), stores what backward needs in
+  ``ctx._saved``, gets ndarrays (Python scalars stay scalars) and returns an ndarray. backward reads
+  ``ctx._saved`` and gets ndarrays on a plain backward and Tensors under ``create_graph`` -- then
+  ``ctx._saved`` holds the input and output *Tensors* the saved arrays belong to (anything else that was
+  saved, like a mask or indices, becomes a constant). So one backward formula, written with operators and
+  the few ``dual`` helpers below that both types support, gives first and higher derivatives. Save inputs
+  and outputs as given, and derived arrays only if they are piecewise constant (masks).
 
 Gradients of broadcast inputs are reduced by the node (``Tensor._backward``), never by an op.
 """
@@ -22,7 +25,6 @@ Gradients of broadcast inputs are reduced by the node (``Tensor._backward``), ne
 from __future__ import annotations
 
 import math
-from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -30,7 +32,7 @@ import numpy as np
 from .. import dtypes
 from ..engine import check_finite
 from ..grad_mode import STATE, SWITCHED, no_grad
-from ..tensor import Tensor, _wrap
+from ..tensor import Tensor, _fill, _wrap, op_name
 
 _new = object.__new__
 _ndarray = np.ndarray
@@ -41,8 +43,8 @@ class Function:
     """Base of custom differentiable ops: subclass with static ``forward(ctx, ...)`` and
     ``backward(ctx, *grads)``, then call ``YourOp.apply(...)``."""
 
-    __slots__ = ("needs_input_grad", "saved", "_versions", "__dict__")
-    _arrays = False  # the built-in Op flavour runs forward on ndarrays
+    __slots__ = ("needs_input_grad", "saved", "__dict__")
+    _arrays = False  # the built-in Op flavour runs forward on ndarrays, with the output tensor as ctx
     _view = False  # ViewOp: the result may view the first input's memory
     _promotes = False  # Op: a float64 result came from numpy's promotion, so apply torch's (dtypes.demote)
     _edges = False  # Op: forward can meet a domain's edge; run it with numpy's warnings off (see _finish)
@@ -71,8 +73,6 @@ class Function:
     @classmethod
     def apply(cls, *args: Any) -> Tensor:
         """Runs the op; records it in the graph when grad mode is on and an input requires grad."""
-        ctx = _new(cls)
-        ctx.saved = ()
         recording = not SWITCHED[0] or STATE.grad_enabled  # SWITCHED: no thread left the defaults (grad on)
         inputs, needs, parents = [], [], []  # one loop: this runs for every op
         for a in args:
@@ -85,15 +85,20 @@ class Function:
             else:
                 inputs.append(a)
             needs.append(False)
-        ctx.needs_input_grad = tuple(needs)
+        out = _new(Tensor)
+        out._needs = tuple(needs)
+        out._saved = ()
         prev = tuple(parents) if parents else None
         if cls._arrays:
-            return _finish(cls, ctx, args, inputs, prev)
+            return _finish(cls, out, args, inputs, prev)
+        ctx = _new(cls)
+        ctx.saved, ctx.needs_input_grad = (), out._needs
         with no_grad():  # a user's Function: its errors are its own and pass through untouched
             raw = cls.forward(ctx, *args)
         if isinstance(raw, (tuple, list)):
             raise TypeError(f"{cls.__name__}.forward must return one tensor (not several outputs)")
-        return _finish(cls, ctx, args, args, prev, raw._data if isinstance(raw, Tensor) else np.asarray(raw))
+        out._saved = ctx.saved
+        return _finish(ctx, out, args, args, prev, raw._data if isinstance(raw, Tensor) else np.asarray(raw))
 
     def _backward(self, node: Tensor, grad: Any, create_graph: bool) -> tuple[Any, ...]:
         """Calls the user's backward on Tensors; returns the gradients (arrays unless ``create_graph``)."""
@@ -106,27 +111,25 @@ class Function:
 
 
 class Op(Function):
-    """A built-in op: forward on ndarrays; backward on ndarrays, or on Tensors under ``create_graph``."""
+    """A built-in op: forward on ndarrays, with the output tensor as ``ctx``; backward on ndarrays, or on
+    Tensors under ``create_graph``. Never instantiated: the node records the class."""
 
     __slots__ = ()
     _arrays = True
     _promotes = True
-    # The core checks that they were not freed before it calls backward: a plain read suffices.
-    saved_tensors = property(attrgetter("saved"), doc="What ``save_for_backward`` kept.")  # type: ignore[assignment]
 
-    def _backward(self, node: Tensor, grad: Any, create_graph: bool) -> tuple[Any, ...]:
-        if not create_graph:
-            grads = type(self).backward(self, grad)
-            return grads if type(grads) is tuple else (grads,)
-        saved = self.saved
+    @classmethod
+    def _backward(cls, node: Tensor, grad: Any, create_graph: bool) -> tuple[Any, ...]:  # type: ignore[override]
+        """backward under ``create_graph``: on Tensors, the saved arrays replaced by their tensors."""
+        saved = node._saved
         known = {id(p._data): p for p in node._prev}
         known[id(node._data)] = node
-        self.saved = tuple(_live(s, known) for s in saved)
+        node._saved = tuple(_live(s, known) for s in saved)
         try:
             grad = grad if type(grad) is Tensor else _wrap(np.asarray(grad))
-            grads = type(self).backward(self, grad)
+            grads = cls.backward(node, grad)
         finally:
-            self.saved = saved
+            node._saved = saved
         return grads if type(grads) is tuple else (grads,)
 
 
@@ -142,47 +145,46 @@ def apply_scalar(cls: type[Op], tensor: Tensor, number: float, number_first: boo
     (``x * 2``, ``1 - x``), in a third of the generic path's time: no scan of the arguments, the node built
     in place. What is rare (a domain's edge, anomaly mode, an error, a 0-d or promoted result) goes through
     ``_finish``."""
-    ctx = _new(cls)
-    ctx.saved = ()
+    out = _new(Tensor)
+    out._saved = ()
     data = tensor._data
     record = tensor.requires_grad and (not SWITCHED[0] or STATE.grad_enabled)
     if number_first:
-        ctx.needs_input_grad = _SECOND if record else _NEITHER
+        out._needs = _SECOND if record else _NEITHER
         args, a, b = (number, tensor), number, data
     else:
-        ctx.needs_input_grad = _FIRST if record else _NEITHER
+        out._needs = _FIRST if record else _NEITHER
         args, a, b = (tensor, number), data, number
     prev = (tensor,) if record else None
     if cls._edges or SWITCHED[0] and STATE.anomaly:
-        return _finish(cls, ctx, args, (a, b), prev)
+        return _finish(cls, out, args, (a, b), prev)
     try:
-        raw = cls.forward(ctx, a, b)
+        raw = cls.forward(out, a, b)
     except Exception:  # _finish names the op in the error, or gives inf for an overflow
-        ctx.saved = ()
-        return _finish(cls, ctx, args, (a, b), prev)
+        out._saved = ()
+        return _finish(cls, out, args, (a, b), prev)
     if type(raw) is not _ndarray or raw.dtype is _F64 and data.dtype is not _F64:
-        return _finish(cls, ctx, args, (a, b), prev, raw)
-    out = _new(Tensor)  # _wrap, inlined
-    out._data = raw
+        return _finish(cls, out, args, (a, b), prev, raw)
+    out._data = raw  # tensor._fill, inlined
     out.grad = None
     out._counter = [0, False]
     out._hooks = None
     out._retain = False
     out.name = ""
     out._acc = None
+    out._versions = None
     if prev is None:
         out.requires_grad = False
         out._prev = ()
-        out._ctx = None
+        out._ctx = out._saved = None
         return out
     out.requires_grad = True
     out._prev = prev
-    out._ctx = ctx
+    out._ctx = cls
     tensor._counter[1] = True
-    ctx._versions = None
-    for value in ctx.saved:
+    for value in out._saved:
         if type(value) is _ndarray:
-            ctx._versions = _versions(ctx.saved, args, out)
+            out._versions = _versions(out._saved, args, out)
             break
     return out
 
@@ -192,48 +194,49 @@ _QUIET = {"divide": "ignore", "invalid": "ignore", "over": "ignore"}  # edges: I
 
 
 def _finish(
-    cls: type[Function],
-    ctx: Function,
+    op: Any,
+    out: Tensor,
     args: Any,
     inputs: Any,
     prev: tuple[Tensor, ...] | None,
     raw: Any = None,
 ) -> Tensor:
     """Runs a built-in op's forward on ``inputs`` (arrays; ``raw`` is a user Function's result, already
-    computed), wraps the result in a tensor and records it when ``prev`` (the inputs that need grad) is
-    given. Ops marked ``_edges`` meet a domain's edge (log 0, x / 0, exp 1000) with inf or nan as IEEE and
-    torch do, without numpy's warnings; the others, too hot to switch numpy's error state around, run
-    again under it when warnings are errors and one overflows. numpy's errors (shapes that don't
-    broadcast, ...) get the op's name in front, the original kept as the cause."""
+    computed), makes ``out`` the result and records ``op`` (the Op class, or the Function's ctx) when
+    ``prev`` (the inputs that need grad) is given. Ops marked ``_edges`` meet a domain's edge (log 0,
+    x / 0, exp 1000) with inf or nan as IEEE and torch do, without numpy's warnings; the others, too hot to
+    switch numpy's error state around, run again under it when warnings are errors and one overflows.
+    numpy's errors (shapes that don't broadcast, ...) get the op's name in front, the original kept as the
+    cause."""
     if raw is None:
         try:
-            if cls._edges:
+            if op._edges:
                 with np.errstate(**_QUIET):
-                    raw = cls.forward(ctx, *inputs)
+                    raw = op.forward(out, *inputs)
             else:
-                raw = cls.forward(ctx, *inputs)
+                raw = op.forward(out, *inputs)
         except RuntimeWarning:  # overflow in + or * with warnings as errors: inf all the same, as torch
+            out._saved = ()
             with np.errstate(**_QUIET):
-                raw = cls.forward(ctx, *inputs)
+                raw = op.forward(out, *inputs)
         except (ValueError, TypeError) as error:
-            named = (TypeError if isinstance(error, TypeError) else ValueError)(f"{cls.__name__}: {error}")
+            named = (TypeError if isinstance(error, TypeError) else ValueError)(f"{op.__name__}: {error}")
             raise named from error
     if type(raw) is not _ndarray:  # numpy gives scalars for 0-d results: keep saved outputs identical
         scalar, raw = raw, np.asarray(raw)
-        for value in ctx.saved:
-            if value is scalar:
-                ctx.saved = tuple([raw if s is scalar else s for s in ctx.saved])
-                break
-    if raw.dtype is _F64 and cls._promotes:
+        if any(value is scalar for value in out._saved):
+            out._saved = tuple([raw if s is scalar else s for s in out._saved])
+    if raw.dtype is _F64 and op._promotes:
         raw = dtypes.demote(raw, tuple(inputs))
-    counter = _view_counter(raw, args) if cls._view else None
-    out = _wrap(raw, counter, prev, ctx) if prev else _wrap(raw, counter)
     if SWITCHED[0] and STATE.anomaly:
-        check_finite(raw, cls.__name__, inputs)
+        check_finite(raw, op_name(op), inputs)
+    _fill(out, raw, _view_counter(raw, args) if op._view else None, prev, op)
     if prev:
         for p in prev:
             p._counter[1] = True
-        ctx._versions = _versions(ctx.saved, args, out) if ctx.saved else None
+        out._versions = _versions(out._saved, args, out) if out._saved else None
+    else:
+        out._saved = None
     return out
 
 

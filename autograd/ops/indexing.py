@@ -41,12 +41,12 @@ class Index(ViewOp):
 
     @staticmethod
     def forward(ctx: Any, a: Any, index: Any) -> Any:
-        ctx.save_for_backward(index, a.shape)
+        ctx._saved = (index, a.shape)
         return a[index]
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
-        index, shape = ctx.saved_tensors
+        index, shape = ctx._saved
         return scatter(g, index, shape), None
 
 
@@ -57,12 +57,12 @@ class Scatter(Op):
 
     @staticmethod
     def forward(ctx: Any, g: Any, index: Any, shape: tuple[int, ...]) -> Any:
-        ctx.save_for_backward(index)
+        ctx._saved = (index,)
         return scatter(g, index, shape)
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
-        (index,) = ctx.saved_tensors
+        (index,) = ctx._saved
         return g[index], None, None
 
 
@@ -77,13 +77,13 @@ class SetItem(Op):
         out[index] = value
         kept = np.ones(out.shape, bool)
         kept[index] = False
-        ctx.save_for_backward(kept, index)
+        ctx._saved = (kept, index)
         return out
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
-        kept, index = ctx.saved_tensors
-        return where(kept, g, 0.0), g[index] if ctx.needs_input_grad[1] else None, None
+        kept, index = ctx._saved
+        return where(kept, g, 0.0), g[index] if ctx._needs[1] else None, None
 
 
 class Copy(Op):

@@ -17,17 +17,17 @@ class MatMul(Op):
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
-        need_a, need_b = ctx.needs_input_grad
+        need_a, need_b = ctx._needs
         try:
             out = a @ b
         except ValueError:
             raise ValueError(_mismatch(np.shape(a), np.shape(b))) from None
-        ctx.save_for_backward(a if need_b else None, b if need_a else None, a.ndim, b.ndim)
+        ctx._saved = (a if need_b else None, b if need_a else None, a.ndim, b.ndim)
         return out
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
-        a, b, a_ndim, b_ndim = ctx.saved_tensors
+        a, b, a_ndim, b_ndim = ctx._saved
         if b_ndim == 1:  # g lacks the column dimension b's promotion added
             g = g.reshape((*g.shape, 1))
         if a_ndim == 1:  # ... and the row dimension a's promotion added
@@ -63,14 +63,14 @@ class Linear(Op):
 
     @staticmethod
     def forward(ctx: Any, x: Any, w: Any, b: Any) -> Any:
-        need_x, need_w, _ = ctx.needs_input_grad
-        ctx.save_for_backward(x if need_w else None, w if need_x else None)
+        need_x, need_w, _ = ctx._needs
+        ctx._saved = (x if need_w else None, w if need_x else None)
         out = x @ w.T
         return out if b is None else out + b
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
-        x, w = ctx.saved_tensors
+        x, w = ctx._saved
         gx = None if w is None else g @ w
         gw = None if x is None else swap_last(g.reshape((-1, g.shape[-1]))) @ x.reshape((-1, x.shape[-1]))
         return gx, gw, g

@@ -28,12 +28,12 @@ class Sum(Op):
 
     @staticmethod
     def forward(ctx: Any, a: Any, axes: tuple[int, ...] | None, keepdim: bool) -> Any:
-        ctx.save_for_backward(a.shape, axes)
+        ctx._saved = (a.shape, axes)
         return a.sum(axis=axes, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
-        shape, axes = ctx.saved_tensors
+        shape, axes = ctx._saved
         return expand(g.reshape(kept_shape(shape, axes)), shape), None, None
 
 
@@ -45,12 +45,12 @@ class Mean(Op):
     @staticmethod
     def forward(ctx: Any, a: Any, axes: tuple[int, ...] | None, keepdim: bool) -> Any:
         count = a.size // max(math.prod(kept_shape(a.shape, axes)), 1)
-        ctx.save_for_backward(a.shape, axes, count)
+        ctx._saved = (a.shape, axes, count)
         return a.sum(axis=axes, keepdims=keepdim) / count  # ndarray.mean's Python wrapper costs 4x more
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
-        shape, axes, count = ctx.saved_tensors
+        shape, axes, count = ctx._saved
         return expand(g.reshape(kept_shape(shape, axes)) / count, shape), None, None
 
 
@@ -74,7 +74,7 @@ class Extremum(Op):
             index = (np.argmax if largest else np.argmin)(a, axis=axis, keepdims=True)
             weight = np.zeros(a.shape, bool)
             np.put_along_axis(weight, index, True, axis=axis)
-        ctx.save_for_backward(weight.astype(a.dtype, copy=False), kept_shape(a.shape, axes))
+        ctx._saved = (weight.astype(a.dtype, copy=False), kept_shape(a.shape, axes))
         return (
             best
             if keepdim
@@ -83,7 +83,7 @@ class Extremum(Op):
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
-        weight, kept = ctx.saved_tensors
+        weight, kept = ctx._saved
         return g.reshape(kept) * weight, None, None, None, None
 
 
@@ -95,10 +95,10 @@ class SafeSqrt(Op):
     @staticmethod
     def forward(ctx: Any, a: Any) -> Any:
         out = np.sqrt(a)
-        ctx.save_for_backward(out, out == 0)
+        ctx._saved = (out, out == 0)
         return out
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> Any:
-        out, zero = ctx.saved_tensors
+        out, zero = ctx._saved
         return where(zero, 0.0, g / (2 * where(zero, 1.0, out)))

@@ -80,14 +80,14 @@ class Tensor(Node):
             _check_versions(self)
         if create_graph or not op._arrays:
             grads = op._backward(self, grad, create_graph)
+            if not (retain_graph or op._arrays):  # a Function's ctx holds them too
+                op.saved = None
         else:  # a built-in op on arrays: this tensor is its ctx
             grads = op.backward(self, grad)
             if type(grads) is not tuple:
                 grads = (grads,)
         if not retain_graph:
             self._saved = None
-            if not op._arrays:  # a Function's ctx holds them too
-                op.saved = None
         needs = self._needs
         if len(grads) != len(needs):
             raise RuntimeError(f"{self.grad_fn} returned {len(grads)} gradients for {len(needs)} inputs")

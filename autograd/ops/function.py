@@ -151,20 +151,20 @@ def apply_scalar(cls: type[Op], tensor: Tensor, number: float, number_first: boo
     record = tensor.requires_grad and (not SWITCHED[0] or STATE.grad_enabled)
     if number_first:
         out._needs = _SECOND if record else _NEITHER
-        args, a, b = (number, tensor), number, data
+        a, b = number, data
     else:
         out._needs = _FIRST if record else _NEITHER
-        args, a, b = (tensor, number), data, number
+        a, b = data, number
     prev = (tensor,) if record else None
     if cls._edges or SWITCHED[0] and STATE.anomaly:
-        return _finish(cls, out, args, (a, b), prev)
+        return _finish(cls, out, _args(tensor, number, number_first), (a, b), prev)
     try:
         raw = cls.forward(out, a, b)
     except Exception:  # _finish names the op in the error, or gives inf for an overflow
         out._saved = ()
-        return _finish(cls, out, args, (a, b), prev)
+        return _finish(cls, out, _args(tensor, number, number_first), (a, b), prev)
     if type(raw) is not _ndarray or raw.dtype is _F64 and data.dtype is not _F64:
-        return _finish(cls, out, args, (a, b), prev, raw)
+        return _finish(cls, out, _args(tensor, number, number_first), (a, b), prev, raw)
     out._data = raw  # tensor._fill, inlined
     out.grad = None
     out._counter = [0, False]
@@ -184,9 +184,14 @@ def apply_scalar(cls: type[Op], tensor: Tensor, number: float, number_first: boo
     tensor._counter[1] = True
     for value in out._saved:
         if type(value) is _ndarray:
-            out._versions = _versions(out._saved, args, out)
+            out._versions = _versions(out._saved, _args(tensor, number, number_first), out)
             break
     return out
+
+
+def _args(tensor: Tensor, number: float, number_first: bool) -> tuple[Any, Any]:
+    """``apply_scalar``'s arguments in the op's order, for the paths that need them."""
+    return (number, tensor) if number_first else (tensor, number)
 
 
 _FIRST, _SECOND, _NEITHER = (True, False), (False, True), (False, False)  # shared: fewer objects for the GC

@@ -29,10 +29,10 @@ class _State(threading.local):
 
 STATE = _State()
 
-# How many switches are active, in all threads together. While it is 0 every thread runs with the
-# defaults, so hot paths test this plain list instead of reading the (slower) thread-local STATE.
-SWITCHED = [0]
-_LOCK = threading.Lock()
+# One entry per active switch, in all threads together (list.append and list.pop are atomic: no lock).
+# While it is empty every thread runs with the defaults, so hot paths test this plain list instead of
+# reading the (slower) thread-local STATE.
+SWITCHED: list[None] = []
 
 
 def is_grad_enabled() -> bool:
@@ -55,16 +55,14 @@ class _Switch:
 
     def __enter__(self) -> None:
         STATE.saved.append((self.attribute, getattr(STATE, self.attribute)))
-        with _LOCK:
-            SWITCHED[0] += 1
+        SWITCHED.append(None)
         setattr(STATE, self.attribute, self.value)
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         setattr(STATE, *STATE.saved.pop())
-        with _LOCK:
-            SWITCHED[0] -= 1
+        SWITCHED.pop()
 
     def __call__(self, function: F) -> F:
         """Use as a decorator: the whole call runs with the flag set."""

@@ -346,7 +346,7 @@ def _result(data: float, op: str, parents: tuple[Value, ...], ctx: Any = None) -
     out._ctx = ctx
     out._prev = parents
     out._acc = None
-    if SWITCHED[0]:  # some thread left the defaults: read this thread's modes
+    if SWITCHED:  # some thread left the defaults: read this thread's modes
         if not STATE.grad_enabled:
             out._prev = ()
         if STATE.anomaly:

@@ -73,7 +73,7 @@ class Function:
     @classmethod
     def apply(cls, *args: Any) -> Tensor:
         """Runs the op; records it in the graph when grad mode is on and an input requires grad."""
-        recording = not SWITCHED[0] or STATE.grad_enabled  # SWITCHED: no thread left the defaults (grad on)
+        recording = not SWITCHED or STATE.grad_enabled  # SWITCHED: no thread left the defaults (grad on)
         inputs, needs, parents = [], [], []  # one loop: this runs for every op
         for a in args:
             if isinstance(a, Tensor):
@@ -148,7 +148,7 @@ def apply_scalar(cls: type[Op], tensor: Tensor, number: float, number_first: boo
     out = _new(Tensor)
     out._saved = ()
     data = tensor._data
-    record = tensor.requires_grad and (not SWITCHED[0] or STATE.grad_enabled)
+    record = tensor.requires_grad and (not SWITCHED or STATE.grad_enabled)
     if number_first:
         out._needs = _SECOND if record else _NEITHER
         a, b = number, data
@@ -156,7 +156,7 @@ def apply_scalar(cls: type[Op], tensor: Tensor, number: float, number_first: boo
         out._needs = _FIRST if record else _NEITHER
         a, b = data, number
     prev = (tensor,) if record else None
-    if cls._edges or SWITCHED[0] and STATE.anomaly:
+    if cls._edges or SWITCHED and STATE.anomaly:
         return _finish(cls, out, _args(tensor, number, number_first), (a, b), prev)
     try:
         raw = cls.forward(out, a, b)
@@ -233,7 +233,7 @@ def _finish(
             out._saved = tuple([raw if s is scalar else s for s in out._saved])
     if raw.dtype is _F64 and op._promotes:
         raw = dtypes.demote(raw, tuple(inputs))
-    if SWITCHED[0] and STATE.anomaly:
+    if SWITCHED and STATE.anomaly:
         check_finite(raw, op_name(op), inputs)
     _fill(out, raw, _view_counter(raw, args) if op._view else None, prev, op)
     if prev:

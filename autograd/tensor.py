@@ -555,17 +555,7 @@ class Tensor(Node):
         """Copies ``src`` (broadcast to this shape) into this tensor, in place; gradients flow to ``src``."""
         return _inplace(self, Copy, _copy, src)
 
-    def __iadd__(self, other: Any) -> Tensor:
-        return self.add_(other)
-
-    def __isub__(self, other: Any) -> Tensor:
-        return self.sub_(other)
-
-    def __imul__(self, other: Any) -> Tensor:
-        return self.mul_(other)
-
-    def __itruediv__(self, other: Any) -> Tensor:
-        return self.div_(other)
+    __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_  # x += y is x.add_(y), one call less
 
     def __setitem__(self, index: Any, value: Any) -> None:
         _inplace(self, SetItem, _put, value, _index(index))

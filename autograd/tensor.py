@@ -10,7 +10,8 @@ call the ops.
 Storage: ``_data`` is the ndarray. Tensors that share memory (a tensor and its views) share one version
 counter ``_counter = [version, read]``: in-place ops bump ``version``, so a backward that saved the old
 values can refuse to run; ``read`` marks a storage that a recorded op has read, which a recorded in-place
-op may no longer rewrite (see ``_inplace``).
+op may no longer rewrite (see ``_inplace``). Most tensors are never viewed, saved or modified, so the list
+is made on first need (``_storage``); until then ``_counter`` is None (version 0) or True (version 0, read).
 """
 
 from __future__ import annotations
@@ -163,7 +164,8 @@ class Tensor(Node):
     @property
     def _version(self) -> int:
         """How many times this tensor's storage was modified in place."""
-        return self._counter[0]
+        counter = self._counter
+        return counter[0] if type(counter) is list else 0
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Marks a leaf as needing a gradient (in place); only floating tensors can."""
@@ -178,7 +180,7 @@ class Tensor(Node):
 
     def detach(self) -> Tensor:
         """The same storage (and version counter) as a new leaf that requires no grad."""
-        return _wrap(self._data, self._counter)
+        return _wrap(self._data, _storage(self))
 
     def detach_(self) -> Tensor:
         """Makes this tensor a leaf that requires no grad, in place."""
@@ -613,7 +615,7 @@ def _fill(t: Tensor, array: np.ndarray, counter: list[Any] | None, prev: Any, op
     ``array``: the result of the recorded ``op`` with parents ``prev``, or a leaf that requires no grad."""
     t._data = array
     t.grad = None
-    t._counter = [0, False] if counter is None else counter
+    t._counter = counter
     t._hooks = None
     t._retain = False
     t.name = ""
@@ -796,25 +798,43 @@ def _inplace(t: Tensor, op: Any, write: Callable[..., Any], *args: Any) -> Tenso
     )
     if not recording:
         write(t._data, *map(_raw, args))
-        t._counter[0] += 1
+        _storage(t)[0] += 1
         return t
     if t.requires_grad and t._ctx is None:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-    if t._counter[1]:
+    if _storage(t)[1]:
         raise RuntimeError(
             f"in-place {op.__name__} on a tensor whose storage a recorded op already read: use the "
             "out-of-place form (or clone() first)"
         )
     old = _copy_state(_new(Tensor), t)  # t's node before the op, with its own copy of the old values (what
-    old._data, old._counter = t._data.copy(), [0, False]  # the op may save) since t's storage is rewritten
+    old._data, old._counter = t._data.copy(), None  # the op may save) since t's storage is rewritten
     result = op.apply(old, *[old if a is t else a for a in args])  # x.add_(x) reads x before the op
     np.copyto(t._data, result._data, casting="same_kind")
     for slot in ("_prev", "_ctx", "_saved", "_needs", "_versions"):  # t takes the result's place in the graph
         setattr(t, slot, getattr(result, slot))
     t.requires_grad, t._hooks = True, None
-    t._counter[0] += 1
-    t._counter[1] = False
+    counter = _storage(t)
+    counter[0] += 1
+    counter[1] = False
     return t
+
+
+def _storage(t: Tensor) -> list[Any]:
+    """``t``'s version counter ``[version, read]``, made on first need (see the module's docstring)."""
+    counter = t._counter
+    if type(counter) is not list:
+        counter = t._counter = [0, counter is True]
+    return counter
+
+
+def mark_read(t: Tensor) -> None:
+    """A recorded op read ``t``'s storage: a recorded in-place op may no longer rewrite it."""
+    counter = t._counter
+    if type(counter) is list:
+        counter[1] = True
+    else:
+        t._counter = True
 
 
 # The ops are defined in terms of Tensor, so they are imported after it; methods attaches itself to Tensor.

@@ -403,6 +403,37 @@ def test_inplace_op_with_a_grad_requiring_operand_backpropagates_as_torch(method
     np.testing.assert_allclose(grads[0][1], grads[1][1], rtol=1e-6)
 
 
+def test_a_recorded_in_place_op_is_refused_on_a_storage_a_recorded_op_read():
+    """y's node would silently change under z (torch rebases z's graph instead): refused, for a fresh tensor,
+    for one read through a view, and for one whose view was read."""
+    x = leaf([1.0, 2.0])
+    y = x * 2
+    z = y * 3  # reads y
+    with pytest.raises(RuntimeError, match="storage a recorded op already read"):
+        y.add_(1)
+    base = x * 2
+    row = base[0]  # a view: shares base's version counter
+    _ = row * 3
+    with pytest.raises(RuntimeError, match="storage a recorded op already read"):
+        base.mul_(2)
+    fresh = x * 2
+    fresh.add_(1)  # nothing read it: allowed, and recorded
+    fresh.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0])
+    np.testing.assert_array_equal(z.numpy(), [6.0, 12.0])
+
+
+def test_a_detached_alias_shares_the_version_counter_that_backward_checks():
+    x = leaf([1.0, 2.0])
+    w = ag.tensor([3.0, 4.0])
+    y = x * w  # saves w
+    assert w._version == 0
+    w.detach().add_(1)
+    assert w._version == 1
+    with pytest.raises(RuntimeError, match=r"modified by an inplace operation.*version 1.*version 0"):
+        y.sum().backward()
+
+
 def test_inplace_op_after_an_op_that_saved_its_output_still_refuses_backward():
     x = ag.tensor([1.0, 2.0], requires_grad=True)
     e = x.exp()

@@ -32,7 +32,7 @@ import numpy as np
 from .. import dtypes
 from ..engine import check_finite
 from ..grad_mode import STATE, SWITCHED, no_grad
-from ..tensor import Tensor, _fill, _wrap, op_name
+from ..tensor import Tensor, _fill, _storage, _wrap, mark_read, op_name
 
 _new = object.__new__
 _ndarray = np.ndarray
@@ -167,7 +167,7 @@ def apply_scalar(cls: type[Op], tensor: Tensor, number: float, number_first: boo
         return _finish(cls, out, _args(tensor, number, number_first), (a, b), prev, raw)
     out._data = raw  # tensor._fill, inlined
     out.grad = None
-    out._counter = [0, False]
+    out._counter = None
     out._hooks = None
     out._retain = False
     out.name = ""
@@ -181,7 +181,11 @@ def apply_scalar(cls: type[Op], tensor: Tensor, number: float, number_first: boo
     out.requires_grad = True
     out._prev = prev
     out._ctx = cls
-    tensor._counter[1] = True
+    counter = tensor._counter  # mark_read, inlined
+    if type(counter) is list:
+        counter[1] = True
+    else:
+        tensor._counter = True
     for value in out._saved:
         if type(value) is _ndarray:
             out._versions = _versions(out._saved, _args(tensor, number, number_first), out)
@@ -238,7 +242,7 @@ def _finish(
     _fill(out, raw, _view_counter(raw, args) if op._view else None, prev, op)
     if prev:
         for p in prev:
-            p._counter[1] = True
+            mark_read(p)
         out._versions = _versions(out._saved, args, out) if out._saved else None
     else:
         out._saved = None
@@ -254,7 +258,7 @@ def _live(saved: Any, known: dict[int, Tensor]) -> Any:
 def _view_counter(raw: np.ndarray, args: tuple[Any, ...]) -> list[Any] | None:
     """The input's version counter when the result views its memory (one counter per storage)."""
     if raw.base is not None and isinstance(args[0], Tensor) and np.may_share_memory(raw, args[0]._data):
-        return args[0]._counter
+        return _storage(args[0])
     return None
 
 
@@ -266,14 +270,14 @@ def _versions(saved: tuple[Any, ...], args: Any, out: Tensor) -> list[tuple[list
     for value in saved:
         if type(value) is _ndarray:
             if value is out._data:
-                found.append((out._counter, out._counter[0]))
+                found.append((_storage(out), out._counter[0]))
                 continue
             for arg in args:
                 if isinstance(arg, Tensor) and arg._data is value:
-                    found.append((arg._counter, arg._counter[0]))
+                    found.append((_storage(arg), arg._counter[0]))
                     break
         elif isinstance(value, Tensor):
-            found.append((value._counter, value._counter[0]))
+            found.append((_storage(value), value._counter[0]))
     return found or None
 
 

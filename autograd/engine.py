@@ -88,8 +88,9 @@ def topological_order(roots: Iterable[Node]) -> list[Node]:
     Iterative depth-first search with an explicit stack of parent iterators, so graph depth is
     limited by memory only (micrograd's recursive sort fails near 500 links). A node whose parents
     were all seen already (a leaf, or a neuron whose weights and inputs are known) goes straight into
-    the order, checked by one set operation instead of a loop over its parents: in a DAG a seen parent
-    of a newly found node is never on the stack, so it is in the order already.
+    the order, checked by one set operation instead of a loop over its parents (and not even that when
+    its first parent is new, as in a chain): in a DAG a seen parent of a newly found node is never on the
+    stack, so it is in the order already.
     """
     order: list[Node] = []
     seen: set[Node] = set()
@@ -104,11 +105,11 @@ def topological_order(roots: Iterable[Node]) -> list[Node]:
             for parent in parents:
                 if parent not in seen:
                     seen.add(parent)
-                    if known(parent._prev):
-                        order.append(parent)
-                    else:
-                        stack.append((parent, iter(parent._prev)))
+                    prev = parent._prev
+                    if prev and (prev[0] not in seen or not known(prev)):  # a parent of its own to visit
+                        stack.append((parent, iter(prev)))
                         break
+                    order.append(parent)
             else:
                 stack.pop()
                 order.append(node)

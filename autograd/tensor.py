@@ -94,7 +94,7 @@ class Tensor(Node):
             raise RuntimeError(f"{self.grad_fn} returned {len(grads)} gradients for {len(needs)} inputs")
         prev = self._prev
         if len(prev) == 1:  # the commonest case, without a loop
-            _gather(prev[0], grads[0] if len(needs) == 1 else grads[needs.index(True)], grad)
+            _gather(prev[0], grads[0] if needs[0] else grads[needs.index(True)], grad)
         else:
             kept = grads if len(grads) == len(prev) else compress(grads, needs)  # those of the parents
             for parent, g in zip(prev, kept, strict=True):

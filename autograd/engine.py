@@ -106,7 +106,8 @@ def topological_order(roots: Iterable[Node]) -> list[Node]:
                 if parent not in seen:
                     seen.add(parent)
                     prev = parent._prev
-                    if prev and (prev[0] not in seen or not known(prev)):  # a parent of its own to visit
+                    # a parent of its own to visit? (micrograd's own Values keep their parents in a set)
+                    if prev and (type(prev) is tuple and prev[0] not in seen or not known(prev)):
                         stack.append((parent, iter(prev)))
                         break
                     order.append(parent)

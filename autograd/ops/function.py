@@ -165,7 +165,7 @@ def apply_scalar(cls: type[Op], tensor: Tensor, number: float, number_first: boo
         return _finish(cls, out, _args(tensor, number, number_first), (a, b), prev)
     if type(raw) is not _ndarray or raw.dtype is _F64 and data.dtype is not _F64:
         return _finish(cls, out, _args(tensor, number, number_first), (a, b), prev, raw)
-    out._data = raw  # tensor._fill, inlined
+    out._data = raw  # tensor._fill, inlined: the call measured 3% of a chain of scalar ops (T3)
     out.grad = None
     out._counter = None
     out._hooks = None

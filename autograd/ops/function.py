@@ -142,8 +142,8 @@ class ViewOp(Op):
 
 def apply_scalar(cls: type[Op], tensor: Tensor, number: float, number_first: bool = False) -> Tensor:
     """``cls.apply(tensor, number)`` (or ``(number, tensor)``) for a Python number, the commonest call
-    (``x * 2``, ``1 - x``), in a third of the generic path's time: no scan of the arguments, the node built
-    in place. What is rare (a domain's edge, anomaly mode, an error, a 0-d or promoted result) goes through
+    (``x * 2``, ``1 - x``): no scan of the arguments, forward called directly, the node built in place.
+    What is rare (a domain's edge, anomaly mode, an error, a 0-d or promoted result) goes through
     ``_finish``."""
     out = _new(Tensor)
     out._saved = ()

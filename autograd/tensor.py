@@ -11,11 +11,14 @@ Storage: ``_data`` is the ndarray. Tensors that share memory (a tensor and its v
 counter ``_counter = [version, read]``: in-place ops bump ``version``, so a backward that saved the old
 values can refuse to run; ``read`` marks a storage that a recorded op has read, which a recorded in-place
 op may no longer rewrite (see ``_inplace``). Most tensors are never viewed, saved or modified, so the list
-is made on first need (``_storage``); until then ``_counter`` is None (version 0) or True (version 0, read).
+is made on first need (``_storage``); until then ``_counter`` is None (version 0). ``_read`` says that a
+recorded op read this tensor itself: it needs no list, and ``mark_read`` and ``_storage`` keep the two in
+step without a lock on the hot path.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, MutableMapping
 from functools import lru_cache
 from itertools import compress, count
@@ -46,6 +49,7 @@ class Tensor(Node):
         "_needs",
         "_versions",
         "_counter",
+        "_read",
         "_hooks",
         "_retain",
         "name",
@@ -165,7 +169,7 @@ class Tensor(Node):
     def _version(self) -> int:
         """How many times this tensor's storage was modified in place."""
         counter = self._counter
-        return counter[0] if type(counter) is list else 0
+        return 0 if counter is None else counter[0]
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Marks a leaf as needing a gradient (in place); only floating tensors can."""
@@ -184,7 +188,8 @@ class Tensor(Node):
 
     def detach_(self) -> Tensor:
         """Makes this tensor a leaf that requires no grad, in place."""
-        self._prev, self._ctx, self._saved, self._versions, self.requires_grad = (), None, None, None, False
+        self._prev, self._ctx, self._saved, self._versions, self._needs = (), None, None, None, ()
+        self.requires_grad = False
         return self
 
     def retain_grad(self) -> None:
@@ -616,6 +621,7 @@ def _fill(t: Tensor, array: np.ndarray, counter: list[Any] | None, prev: Any, op
     t._data = array
     t.grad = None
     t._counter = counter
+    t._read = False
     t._hooks = None
     t._retain = False
     t.name = ""
@@ -634,14 +640,15 @@ def _fill(t: Tensor, array: np.ndarray, counter: list[Any] | None, prev: Any, op
 
 
 _STATE = (
-    "_data", "grad", "requires_grad", "_prev", "_ctx", "_saved", "_needs", "_versions", "_counter", "_hooks",
-    "_retain", "name",
+    "_data", "grad", "requires_grad", "_prev", "_ctx", "_saved", "_needs", "_versions", "_counter", "_read",
+    "_hooks", "_retain", "name",
 )  # fmt: skip
 
 
 def _copy_state(target: Tensor, source: Tensor) -> Tensor:
     """Makes ``target`` a second handle on ``source``'s node state (same storage, graph and grad); it
     gathers no gradient of a running pass."""
+    _storage(source)  # both handles must share one version counter
     for slot in _STATE:
         setattr(target, slot, getattr(source, slot))
     target._acc = None
@@ -802,13 +809,13 @@ def _inplace(t: Tensor, op: Any, write: Callable[..., Any], *args: Any) -> Tenso
         return t
     if t.requires_grad and t._ctx is None:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-    if _storage(t)[1]:
+    if t._read or _storage(t)[1]:
         raise RuntimeError(
             f"in-place {op.__name__} on a tensor whose storage a recorded op already read: use the "
             "out-of-place form (or clone() first)"
         )
     old = _copy_state(_new(Tensor), t)  # t's node before the op, with its own copy of the old values (what
-    old._data, old._counter = t._data.copy(), None  # the op may save) since t's storage is rewritten
+    old._data, old._counter, old._read = t._data.copy(), None, False  # the op may save) as t's is rewritten
     result = op.apply(old, *[old if a is t else a for a in args])  # x.add_(x) reads x before the op
     np.copyto(t._data, result._data, casting="same_kind")
     for slot in ("_prev", "_ctx", "_saved", "_needs", "_versions"):  # t takes the result's place in the graph
@@ -816,25 +823,35 @@ def _inplace(t: Tensor, op: Any, write: Callable[..., Any], *args: Any) -> Tenso
     t.requires_grad, t._hooks = True, None
     counter = _storage(t)
     counter[0] += 1
-    counter[1] = False
+    counter[1] = t._read = False
     return t
 
 
+_COUNTERS = threading.Lock()  # two threads making one tensor's counter at once would make two
+
+
 def _storage(t: Tensor) -> list[Any]:
-    """``t``'s version counter ``[version, read]``, made on first need (see the module's docstring)."""
+    """``t``'s version counter ``[version, read]``, made on first need (see the module's docstring). Made,
+    it is stored before ``_read`` is read: a ``mark_read`` in another thread either set ``_read`` already
+    or will find the list."""
     counter = t._counter
-    if type(counter) is not list:
-        counter = t._counter = [0, counter is True]
+    if counter is None:
+        with _COUNTERS:
+            counter = t._counter
+            if counter is None:
+                counter = t._counter = [0, False]
+                if t._read:
+                    counter[1] = True
     return counter
 
 
 def mark_read(t: Tensor) -> None:
-    """A recorded op read ``t``'s storage: a recorded in-place op may no longer rewrite it."""
+    """A recorded op read ``t``'s storage: a recorded in-place op may no longer rewrite it (nor one on a
+    tensor that shares the storage). ``_read`` is set before the counter is looked at (see ``_storage``)."""
+    t._read = True
     counter = t._counter
-    if type(counter) is list:
+    if counter is not None:
         counter[1] = True
-    else:
-        t._counter = True
 
 
 # The ops are defined in terms of Tensor, so they are imported after it; methods attaches itself to Tensor.

@@ -591,3 +591,77 @@ def test_functional_grad_records_an_input_it_goes_past_before_its_hooks_as_torch
         return [g.tolist() for g in grad((s * s).sum(), [s, a])]
 
     assert run(ag, ag.grad) == run(torch, torch.autograd.grad) == [[6.0, 12.0], [36.0, 72.0]]
+
+
+@pytest.mark.parametrize("pause_before", ["counter = tensor._counter", "if counter is not None:"])
+def test_a_version_counter_made_while_another_thread_marks_the_tensor_read_is_shared(pause_before: str):
+    """Version counters are made on first need. Thread A (a recorded op reading w) is paused inside its
+    mark of w as read, at each point where thread B could make w's counter (by detaching it): afterwards
+    the alias and w share one counter, and it says w was read."""
+    import inspect
+    import sys
+    import threading
+
+    from autograd.ops import function
+
+    source, first = inspect.getsourcelines(function.apply_scalar)
+    line = first + next(i for i, text in enumerate(source) if text.strip().startswith(pause_before))
+    w = ag.tensor([1.0, 2.0], requires_grad=True)
+    paused, resume = threading.Event(), threading.Event()
+
+    def tracer(frame: Any, event: str, arg: Any) -> Any:
+        if frame.f_code is not function.apply_scalar.__code__:
+            return None
+
+        def local(frame: Any, event: str, arg: Any) -> Any:
+            if event == "line" and frame.f_lineno == line:
+                paused.set()
+                resume.wait(10)
+            return local
+
+        return local
+
+    def recorded_op() -> None:
+        sys.settrace(tracer)
+        try:
+            w * 2.0
+        finally:
+            sys.settrace(None)
+
+    thread = threading.Thread(target=recorded_op)
+    thread.start()
+    assert paused.wait(10)
+    alias = w.detach()  # makes w's counter while the other thread is inside its mark
+    resume.set()
+    thread.join()
+    assert alias._counter is w._counter and w._counter[1]
+    alias.add_(1.0)
+    assert w._version == alias._version == 1
+
+
+def test_a_function_must_return_one_gradient_per_input_and_an_op_must_define_both_halves():
+    class Scale(ag.Function):
+        @staticmethod
+        def forward(ctx: Any, x: ag.Tensor, k: float) -> ag.Tensor:
+            ctx.k = k
+            return x * k
+
+        @staticmethod
+        def backward(ctx: Any, grad: ag.Tensor) -> ag.Tensor:
+            return grad * ctx.k  # one gradient for two inputs: torch refuses it too
+
+    with pytest.raises(RuntimeError, match="ScaleBackward returned 1 gradients for 2 inputs"):
+        Scale.apply(leaf([1.0, 2.0]), 3.0).sum().backward()
+
+    from autograd.ops.function import Op
+
+    class Twice(Op):
+        @staticmethod
+        def forward(ctx: Any, a: Any) -> Any:
+            return 2 * a
+
+    y = Twice.apply(leaf([1.0]))
+    with pytest.raises(NotImplementedError, match="Twice must define backward"):
+        y.sum().backward()
+    with pytest.raises(NotImplementedError, match="Op must define forward"):
+        Op.apply(leaf([1.0]))

@@ -119,6 +119,16 @@ class Op(Function):
     _promotes = True
 
     @classmethod
+    def forward(cls, ctx: Any, *args: Any) -> Any:  # type: ignore[override]
+        """The result from the inputs (ndarrays); keep what backward needs in ``ctx._saved``."""
+        raise NotImplementedError(f"{cls.__name__} must define forward(ctx, *args)")  # ctx is a tensor here
+
+    @classmethod
+    def backward(cls, ctx: Any, *grads: Any) -> Any:  # type: ignore[override]
+        """One gradient per input of forward (``None`` for inputs that need none), from the output's."""
+        raise NotImplementedError(f"{cls.__name__} must define backward(ctx, *grads)")
+
+    @classmethod
     def _backward(cls, node: Tensor, grad: Any, create_graph: bool) -> tuple[Any, ...]:  # type: ignore[override]
         """backward under ``create_graph``: on Tensors, the saved arrays replaced by their tensors."""
         saved = node._saved
@@ -168,6 +178,7 @@ def apply_scalar(cls: type[Op], tensor: Tensor, number: float, number_first: boo
     out._data = raw  # tensor._fill, inlined: the call measured 3% of a chain of scalar ops (T3)
     out.grad = None
     out._counter = None
+    out._read = False
     out._hooks = None
     out._retain = False
     out.name = ""
@@ -181,11 +192,10 @@ def apply_scalar(cls: type[Op], tensor: Tensor, number: float, number_first: boo
     out.requires_grad = True
     out._prev = prev
     out._ctx = cls
-    counter = tensor._counter  # mark_read, inlined
-    if type(counter) is list:
+    tensor._read = True  # mark_read, inlined
+    counter = tensor._counter
+    if counter is not None:
         counter[1] = True
-    else:
-        tensor._counter = True
     for value in out._saved:
         if type(value) is _ndarray:
             out._versions = _versions(out._saved, _args(tensor, number, number_first), out)

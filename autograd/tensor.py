@@ -370,58 +370,58 @@ class Tensor(Node):
     def __add__(self, other: Any) -> Tensor:
         if type(other) in _NUMBERS:
             return apply_scalar(Add, self, other)
-        return _binary(Add, self, other)
+        return binary(Add, self, other) if type(other) is Tensor else _binary(Add, self, other)
 
     def __radd__(self, other: Any) -> Tensor:
         if type(other) in _NUMBERS:
             return apply_scalar(Add, self, other, True)
-        return _binary(Add, self, other, True)
+        return binary(Add, other, self) if type(other) is Tensor else _binary(Add, self, other, True)
 
     def __sub__(self, other: Any) -> Tensor:
         if type(other) in _NUMBERS:
             return apply_scalar(Sub, self, other)
-        return _binary(Sub, self, other)
+        return binary(Sub, self, other) if type(other) is Tensor else _binary(Sub, self, other)
 
     def __rsub__(self, other: Any) -> Tensor:
         if type(other) in _NUMBERS:
             return apply_scalar(Sub, self, other, True)
-        return _binary(Sub, self, other, True)
+        return binary(Sub, other, self) if type(other) is Tensor else _binary(Sub, self, other, True)
 
     def __mul__(self, other: Any) -> Tensor:
         if type(other) in _NUMBERS:
             return apply_scalar(Mul, self, other)
-        return _binary(Mul, self, other)
+        return binary(Mul, self, other) if type(other) is Tensor else _binary(Mul, self, other)
 
     def __rmul__(self, other: Any) -> Tensor:
         if type(other) in _NUMBERS:
             return apply_scalar(Mul, self, other, True)
-        return _binary(Mul, self, other, True)
+        return binary(Mul, other, self) if type(other) is Tensor else _binary(Mul, self, other, True)
 
     def __truediv__(self, other: Any) -> Tensor:
         if type(other) in _NUMBERS:
             return apply_scalar(Div, self, other)
-        return _binary(Div, self, other)
+        return binary(Div, self, other) if type(other) is Tensor else _binary(Div, self, other)
 
     def __rtruediv__(self, other: Any) -> Tensor:
         if type(other) in _NUMBERS:
             return apply_scalar(Div, self, other, True)
-        return _binary(Div, self, other, True)
+        return binary(Div, other, self) if type(other) is Tensor else _binary(Div, self, other, True)
 
     def __pow__(self, other: Any) -> Tensor:
         if type(other) in _NUMBERS:
             return apply_scalar(Pow, self, other)
-        return _binary(Pow, self, other)
+        return binary(Pow, self, other) if type(other) is Tensor else _binary(Pow, self, other)
 
     def __rpow__(self, other: Any) -> Tensor:
         if type(other) in _NUMBERS:
             return apply_scalar(Pow, self, other, True)
-        return _binary(Pow, self, other, True)
+        return binary(Pow, other, self) if type(other) is Tensor else _binary(Pow, self, other, True)
 
     def __matmul__(self, other: Any) -> Tensor:
-        return _binary(MatMul, self, other)
+        return binary(MatMul, self, other) if type(other) is Tensor else _binary(MatMul, self, other)
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        return _binary(MatMul, self, other, True)
+        return binary(MatMul, other, self) if type(other) is Tensor else _binary(MatMul, self, other, True)
 
     def __neg__(self) -> Tensor:
         return Neg.apply(self)
@@ -617,7 +617,8 @@ def _wrap(array: np.ndarray, counter: list[Any] | None = None) -> Tensor:
 
 def _fill(t: Tensor, array: np.ndarray, counter: list[Any] | None, prev: Any, op: Any) -> Tensor:
     """Makes ``t`` (new, or an op's ctx whose ``_saved`` and ``_needs`` forward set) a tensor around
-    ``array``: the result of the recorded ``op`` with parents ``prev``, or a leaf that requires no grad."""
+    ``array``: the result of the recorded ``op`` with parents ``prev`` (marked read: ``mark_read``, inlined,
+    as this runs for every op), or a leaf that requires no grad."""
     t._data = array
     t.grad = None
     t._counter = counter
@@ -631,6 +632,11 @@ def _fill(t: Tensor, array: np.ndarray, counter: list[Any] | None, prev: Any, op
         t.requires_grad = True
         t._prev = prev
         t._ctx = op
+        for parent in prev:
+            parent._read = True
+            shared = parent._counter
+            if shared is not None:
+                shared[1] = True
     else:
         t.requires_grad = False
         t._prev = ()
@@ -686,7 +692,7 @@ def _binary(op: Any, tensor: Tensor, other: Any, reflected: bool = False) -> Any
             if isinstance(other, (np.ndarray, np.generic, complex)):
                 raise TypeError(f"{op.__name__}: tensors hold real numbers, got an operand of dtype {dtype}")
             return NotImplemented
-    return op.apply(other, tensor) if reflected else op.apply(tensor, other)
+    return binary(op, other, tensor) if reflected else binary(op, tensor, other)
 
 
 def _raw(x: Any) -> Any:
@@ -857,6 +863,6 @@ def mark_read(t: Tensor) -> None:
 # The ops are defined in terms of Tensor, so they are imported after it; methods attaches itself to Tensor.
 from .ops import methods  # noqa: E402, F401
 from .ops.elementwise import Abs, Add, Cast, Clamp, Clone, Div, Mul, Neg, Pow, Sub  # noqa: E402
-from .ops.function import apply_scalar  # noqa: E402
+from .ops.function import apply_scalar, binary  # noqa: E402
 from .ops.indexing import Copy, Index, SetItem  # noqa: E402
 from .ops.linalg import MatMul  # noqa: E402

@@ -593,24 +593,35 @@ def test_functional_grad_records_an_input_it_goes_past_before_its_hooks_as_torch
     assert run(ag, ag.grad) == run(torch, torch.autograd.grad) == [[6.0, 12.0], [36.0, 72.0]]
 
 
-@pytest.mark.parametrize("pause_before", ["counter = tensor._counter", "if counter is not None:"])
-def test_a_version_counter_made_while_another_thread_marks_the_tensor_read_is_shared(pause_before: str):
-    """Version counters are made on first need. Thread A (a recorded op reading w) is paused inside its
-    mark of w as read, at each point where thread B could make w's counter (by detaching it): afterwards
-    the alias and w share one counter, and it says w was read."""
+@pytest.mark.parametrize(
+    ("where", "pause_before"),
+    [
+        ("function.apply_scalar", "counter = tensor._counter"),
+        ("function.apply_scalar", "if counter is not None:"),
+        ("tensor._fill", "shared = parent._counter"),
+        ("tensor._fill", "if shared is not None:"),
+    ],
+)
+def test_a_version_counter_made_while_another_thread_marks_the_tensor_read_is_shared(where: str, pause_before: str):
+    """Version counters are made on first need. Thread A (a recorded op reading w: ``w * 2.0`` builds its
+    node in apply_scalar, ``w * w`` in _fill) is paused inside its mark of w as read, at each point where
+    thread B could make w's counter (by detaching it): afterwards the alias and w share one counter, and it
+    says w was read."""
     import inspect
     import sys
     import threading
 
-    from autograd.ops import function
+    from autograd.ops.function import apply_scalar
+    from autograd.tensor import _fill
 
-    source, first = inspect.getsourcelines(function.apply_scalar)
+    code = {"function.apply_scalar": apply_scalar, "tensor._fill": _fill}[where]
+    source, first = inspect.getsourcelines(code)
     line = first + next(i for i, text in enumerate(source) if text.strip().startswith(pause_before))
     w = ag.tensor([1.0, 2.0], requires_grad=True)
     paused, resume = threading.Event(), threading.Event()
 
     def tracer(frame: Any, event: str, arg: Any) -> Any:
-        if frame.f_code is not function.apply_scalar.__code__:
+        if frame.f_code is not code.__code__:
             return None
 
         def local(frame: Any, event: str, arg: Any) -> Any:
@@ -624,7 +635,7 @@ def test_a_version_counter_made_while_another_thread_marks_the_tensor_read_is_sh
     def recorded_op() -> None:
         sys.settrace(tracer)
         try:
-            w * 2.0
+            w * 2.0 if where == "function.apply_scalar" else w * w
         finally:
             sys.settrace(None)
 

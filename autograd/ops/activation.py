@@ -21,6 +21,7 @@ class LogSumExp(Op):
     """log(sum(exp(a), dim)), keeping the reduced dimension; d/da = softmax(a) = exp(a - out)."""
 
     __slots__ = ()
+    _operands = 1
     _edges = True
 
     @staticmethod
@@ -40,6 +41,7 @@ class Softmax(Op):
     """exp(a) / sum(exp(a), dim); backward: out * (g - sum(g * out, dim))."""
 
     __slots__ = ()
+    _operands = 1
     _edges = True
 
     @staticmethod
@@ -59,6 +61,7 @@ class LogSoftmax(Op):
     """a - logsumexp(a, dim); backward: g - softmax * sum(g, dim), with softmax = exp(out)."""
 
     __slots__ = ()
+    _operands = 1
     _edges = True
 
     @staticmethod

@@ -16,6 +16,7 @@ class Add(Op):
     """a + b; d/da = d/db = 1."""
 
     __slots__ = ()
+    _operands = 2
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
@@ -30,6 +31,7 @@ class Sub(Op):
     """a - b; d/da = 1, d/db = -1."""
 
     __slots__ = ()
+    _operands = 2
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
@@ -44,6 +46,7 @@ class Mul(Op):
     """a * b; d/da = b, d/db = a (each saved only when the other needs a gradient)."""
 
     __slots__ = ()
+    _operands = 2
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
@@ -61,6 +64,7 @@ class Div(Op):
     """a / b; d/da = 1/b, d/db = -a/b^2."""
 
     __slots__ = ()
+    _operands = 2
     _edges = True
 
     @staticmethod
@@ -79,6 +83,7 @@ class Pow(Op):
     """a ** b; d/da = b a^(b-1) (0 where b == 0), d/db = a^b log a (0 where a == 0 and b >= 0), as torch."""
 
     __slots__ = ()
+    _operands = 2
     _edges = True
 
     @staticmethod
@@ -100,6 +105,7 @@ class Neg(Op):
     """-a; d/da = -1."""
 
     __slots__ = ()
+    _operands = 1
 
     @staticmethod
     def forward(ctx: Any, a: Any) -> Any:
@@ -114,6 +120,7 @@ class Exp(Op):
     """e^a; its derivative is itself, so the output is saved."""
 
     __slots__ = ()
+    _operands = 1
     _edges = True
 
     @staticmethod
@@ -132,6 +139,7 @@ class Log(Op):
     """Natural log (-inf at 0, nan below); d/da = 1/a."""
 
     __slots__ = ()
+    _operands = 1
     _edges = True
 
     @staticmethod
@@ -149,6 +157,7 @@ class Sqrt(Op):
     """sqrt(a); d/da = 1 / (2 sqrt(a)), from the saved output."""
 
     __slots__ = ()
+    _operands = 1
     _edges = True
 
     @staticmethod
@@ -167,6 +176,7 @@ class Abs(Op):
     """|a|; its derivative sign(a) is 0 at 0 and at nan, as in torch."""
 
     __slots__ = ()
+    _operands = 1
 
     @staticmethod
     def forward(ctx: Any, a: Any) -> Any:
@@ -183,6 +193,7 @@ class Tanh(Op):
     """tanh(a); d/da = 1 - tanh(a)^2, from the saved output."""
 
     __slots__ = ()
+    _operands = 1
 
     @staticmethod
     def forward(ctx: Any, a: Any) -> Any:
@@ -201,6 +212,7 @@ class Sigmoid(Op):
     precision far into the left tail (where (1 + tanh(a/2)) / 2 rounds to 0)."""
 
     __slots__ = ()
+    _operands = 1
     _edges = True
 
     @staticmethod
@@ -219,6 +231,7 @@ class Relu(Op):
     """max(a, 0); its derivative at 0 is 0, as in torch."""
 
     __slots__ = ()
+    _operands = 1
 
     @staticmethod
     def forward(ctx: Any, a: Any) -> Any:
@@ -236,6 +249,7 @@ class LeakyRelu(Op):
     """a for a > 0, negative_slope * a otherwise."""
 
     __slots__ = ()
+    _operands = 1
 
     @staticmethod
     def forward(ctx: Any, a: Any, negative_slope: float) -> Any:
@@ -254,6 +268,7 @@ class Elu(Op):
     it is the constant alpha (so the second derivative there is 0, as torch)."""
 
     __slots__ = ()
+    _operands = 1
 
     @staticmethod
     def forward(ctx: Any, a: Any, alpha: float) -> Any:
@@ -297,6 +312,7 @@ class Maximum(Op):
     """Elementwise max; ties split the gradient in halves and a nan passes it to both sides, as in torch."""
 
     __slots__ = ()
+    _operands = 2
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
@@ -314,6 +330,7 @@ class Minimum(Op):
     """Elementwise min; ties split the gradient in halves and a nan passes it to both sides, as in torch."""
 
     __slots__ = ()
+    _operands = 2
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
@@ -361,6 +378,7 @@ class Cast(Op):
     """A copy in another floating dtype; the node casts the gradient back to the input's dtype."""
 
     __slots__ = ()
+    _operands = 1
     _promotes = False  # a float64 result is what was asked for
 
     @staticmethod
@@ -376,6 +394,7 @@ class Clone(Op):
     """A copy with its own storage."""
 
     __slots__ = ()
+    _operands = 1
 
     @staticmethod
     def forward(ctx: Any, a: Any) -> Any:

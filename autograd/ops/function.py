@@ -32,7 +32,7 @@ import numpy as np
 from .. import dtypes
 from ..engine import check_finite
 from ..grad_mode import STATE, SWITCHED, no_grad
-from ..tensor import Tensor, _fill, _storage, _wrap, mark_read, op_name
+from ..tensor import Tensor, _fill, _storage, _wrap, op_name
 
 _new = object.__new__
 _ndarray = np.ndarray
@@ -117,6 +117,34 @@ class Op(Function):
     __slots__ = ()
     _arrays = True
     _promotes = True
+    _operands = 0  # 1 or 2: only the first one or two arguments can be tensors (the rest are parameters)
+
+    @classmethod
+    def apply(cls, *args: Any) -> Tensor:
+        """``Function.apply`` for a built-in, the path of every op. When only the first ``_operands``
+        arguments can be tensors (``x.sum(axes, keepdim)``, ``a * b``) the arguments are not scanned and
+        forward is called directly; what is rare (a domain's edge, anomaly mode, an error, a 0-d result)
+        goes through ``_finish``."""
+        operands = cls._operands
+        a = args[0]
+        if operands == 2 and len(args) == 2:
+            return binary(cls, a, args[1])
+        if operands != 1 or not isinstance(a, Tensor):
+            return super().apply(*args)
+        out = _new(Tensor)
+        out._saved = ()
+        record = a.requires_grad and (not SWITCHED or STATE.grad_enabled)
+        out._needs = _LEADING[len(args)] if record else _NONE[len(args)]
+        prev = (a,) if record else None
+        inputs = (a._data, *args[1:])
+        if cls._edges or SWITCHED and STATE.anomaly:
+            return _finish(cls, out, args, inputs, prev)
+        try:
+            raw = cls.forward(out, *inputs)
+        except Exception:  # _finish names the op in the error
+            out._saved = ()
+            return _finish(cls, out, args, inputs, prev)
+        return _result(cls, out, raw, args, inputs, prev)
 
     @classmethod
     def forward(cls, ctx: Any, *args: Any) -> Any:  # type: ignore[override]
@@ -148,6 +176,49 @@ class ViewOp(Op):
 
     __slots__ = ()
     _view = True
+
+
+def binary(op: type[Op], a: Any, b: Any) -> Tensor:
+    """``op.apply(a, b)`` for an op of two operands, either a tensor or not (``a @ b``, ``x + y``): the
+    commonest call, without ``apply``'s packing of arguments."""
+    out = _new(Tensor)
+    out._saved = ()
+    if isinstance(a, Tensor):
+        x, need_a = a._data, a.requires_grad
+    else:
+        x, need_a = a, False
+    if isinstance(b, Tensor):
+        y, need_b = b._data, b.requires_grad
+    else:
+        y, need_b = b, False
+    if (need_a or need_b) and SWITCHED and not STATE.grad_enabled:
+        need_a = need_b = False
+    out._needs = _PAIRS[need_a][need_b]
+    prev = ((a, b) if need_b else (a,)) if need_a else (b,) if need_b else None
+    if op._edges or SWITCHED and STATE.anomaly:
+        return _finish(op, out, (a, b), (x, y), prev)
+    try:
+        raw = op.forward(out, x, y)
+    except Exception:  # _finish names the op in the error, or gives inf for an overflow
+        out._saved = ()
+        return _finish(op, out, (a, b), (x, y), prev)
+    return _result(op, out, raw, (a, b), (x, y), prev)
+
+
+def _result(
+    op: Any, out: Tensor, raw: Any, args: Any, inputs: Any, prev: tuple[Tensor, ...] | None
+) -> Tensor:
+    """The fast paths' end: ``out`` made the tensor around ``raw``, forward's result, and the node of ``op``
+    when ``prev`` is given; a 0-d or promoted result goes through ``_finish``."""
+    if type(raw) is not _ndarray or raw.dtype is _F64 and op._promotes:
+        return _finish(op, out, args, inputs, prev, raw)
+    _fill(out, raw, _view_counter(raw, args) if op._view else None, prev, op)
+    if prev is not None:
+        for value in out._saved:  # what an op saves is mostly not arrays (shapes, numbers, None)
+            if type(value) is _ndarray:
+                out._versions = _versions(out._saved, args, out)
+                break
+    return out
 
 
 def apply_scalar(cls: type[Op], tensor: Tensor, number: float, number_first: bool = False) -> Tensor:
@@ -209,6 +280,12 @@ def _args(tensor: Tensor, number: float, number_first: bool) -> tuple[Any, Any]:
 
 
 _FIRST, _SECOND, _NEITHER = (True, False), (False, True), (False, False)  # shared: fewer objects for the GC
+_PAIRS = (((False, False), (False, True)), ((True, False), (True, True)))  # needs, shared: fewer objects
+_LEADING = [
+    (),
+    *((True,) + (False,) * n for n in range(7)),
+]  # [n]: only the first of n arguments needs a gradient
+_NONE = [(False,) * n for n in range(8)]
 _QUIET = {"divide": "ignore", "invalid": "ignore", "over": "ignore"}  # edges: IEEE results, no warning
 
 
@@ -250,12 +327,8 @@ def _finish(
     if SWITCHED and STATE.anomaly:
         check_finite(raw, op_name(op), inputs)
     _fill(out, raw, _view_counter(raw, args) if op._view else None, prev, op)
-    if prev:
-        for p in prev:
-            mark_read(p)
-        out._versions = _versions(out._saved, args, out) if out._saved else None
-    else:
-        out._saved = None
+    if prev and out._saved:
+        out._versions = _versions(out._saved, args, out)
     return out
 
 

@@ -38,6 +38,7 @@ class Index(ViewOp):
     """a[index]; a view for basic indices, a copy for advanced ones (as numpy)."""
 
     __slots__ = ()
+    _operands = 1
 
     @staticmethod
     def forward(ctx: Any, a: Any, index: Any) -> Any:
@@ -54,6 +55,7 @@ class Scatter(Op):
     """Index's backward as an op (for higher derivatives): zeros of ``shape``, ``g`` added at ``index``."""
 
     __slots__ = ()
+    _operands = 1
 
     @staticmethod
     def forward(ctx: Any, g: Any, index: Any, shape: tuple[int, ...]) -> Any:

@@ -14,6 +14,7 @@ class MatMul(Op):
     """a @ b; d/da = g @ b^T, d/db = a^T @ g (batch broadcasting is undone by the node)."""
 
     __slots__ = ()
+    _operands = 2
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:

@@ -25,6 +25,7 @@ class Sum(Op):
     """Sum over ``axes``; d/da = 1, so backward broadcasts ``g`` back over the summed axes."""
 
     __slots__ = ()
+    _operands = 1
 
     @staticmethod
     def forward(ctx: Any, a: Any, axes: tuple[int, ...] | None, keepdim: bool) -> Any:
@@ -41,6 +42,7 @@ class Mean(Op):
     """Mean over ``axes``; d/da = 1/n for each of the n averaged elements."""
 
     __slots__ = ()
+    _operands = 1
 
     @staticmethod
     def forward(ctx: Any, a: Any, axes: tuple[int, ...] | None, keepdim: bool) -> Any:
@@ -59,6 +61,7 @@ class Extremum(Op):
     otherwise it all goes to the element whose index is returned (torch's max(dim))."""
 
     __slots__ = ()
+    _operands = 1
     _edges = True
 
     @staticmethod
@@ -91,6 +94,7 @@ class SafeSqrt(Op):
     """sqrt for std: its gradient is 0 where the result is 0 (a constant input), as torch's std."""
 
     __slots__ = ()
+    _operands = 1
 
     @staticmethod
     def forward(ctx: Any, a: Any) -> Any:

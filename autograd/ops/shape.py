@@ -17,6 +17,7 @@ class Reshape(ViewOp):
     """The same elements in another shape; ``strict`` (``view``) refuses to copy, as torch's view."""
 
     __slots__ = ()
+    _operands = 1
 
     @staticmethod
     def forward(ctx: Any, a: Any, shape: tuple[int, ...], strict: bool) -> Any:
@@ -43,6 +44,7 @@ class Permute(ViewOp):
     """The dimensions reordered (transpose, .T); backward applies the inverse order."""
 
     __slots__ = ()
+    _operands = 1
 
     @staticmethod
     def forward(ctx: Any, a: Any, axes: tuple[int, ...]) -> Any:
@@ -62,6 +64,7 @@ class Expand(ViewOp):
     """Broadcast to a larger shape without copying; the node sums the gradient back."""
 
     __slots__ = ()
+    _operands = 1
 
     @staticmethod
     def forward(ctx: Any, a: Any, shape: tuple[int, ...]) -> Any:

@@ -12,8 +12,9 @@ counter ``_counter = [version, read]``: in-place ops bump ``version``, so a back
 values can refuse to run; ``read`` marks a storage that a recorded op has read, which a recorded in-place
 op may no longer rewrite (see ``_inplace``). Most tensors are never viewed, saved or modified, so the list
 is made on first need (``_storage``); until then ``_counter`` is None (version 0). ``_read`` says that a
-recorded op read this tensor itself: it needs no list, and ``mark_read`` and ``_storage`` keep the two in
-step without a lock on the hot path.
+recorded op read this tensor itself: it needs no list. A node marks its parents read by setting ``_read``
+before it looks at the counter (``_fill``), and ``_storage`` makes a counter before it reads ``_read``, so
+the two stay in step without a lock on the hot path.
 """
 
 from __future__ import annotations
@@ -617,8 +618,9 @@ def _wrap(array: np.ndarray, counter: list[Any] | None = None) -> Tensor:
 
 def _fill(t: Tensor, array: np.ndarray, counter: list[Any] | None, prev: Any, op: Any) -> Tensor:
     """Makes ``t`` (new, or an op's ctx whose ``_saved`` and ``_needs`` forward set) a tensor around
-    ``array``: the result of the recorded ``op`` with parents ``prev`` (marked read: ``mark_read``, inlined,
-    as this runs for every op), or a leaf that requires no grad."""
+    ``array``: the result of the recorded ``op`` with parents ``prev``, or a leaf that requires no grad.
+    The parents are marked read: a recorded in-place op may no longer rewrite their storage (``_inplace``);
+    ``_read`` is set before the counter is looked at (see ``_storage``)."""
     t._data = array
     t.grad = None
     t._counter = counter
@@ -769,14 +771,22 @@ def _reduction(grad_shape: tuple[int, ...], shape: tuple[int, ...]) -> tuple[tup
 
 
 def _check_versions(node: Tensor) -> None:
-    """A saved tensor modified in place since its op ran makes backward refuse, as in torch."""
-    for counter, version in node._versions:
-        if counter[0] != version:
+    """A saved tensor modified in place since its op ran makes backward refuse, as in torch (``_versions``:
+    ``(owner, version)`` pairs, owner None for the node's own storage)."""
+    for owner, version in node._versions:
+        now = (node if owner is None else owner)._version
+        if now != version:
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an inplace "
-                f"operation: a tensor saved by {node.grad_fn} is at version {counter[0]}; expected version "
+                f"operation: a tensor saved by {node.grad_fn} is at version {now}; expected version "
                 f"{version} instead."
             )
+
+
+def _owned(versions: list[tuple[Tensor | None, int]] | None, owner: Tensor) -> Any:
+    """A node's saved versions as another tensor takes its place (``_inplace``): its own storage is
+    ``owner``'s."""
+    return None if versions is None else [(owner if o is None else o, v) for o, v in versions]
 
 
 def _ufunc(ufunc: np.ufunc) -> Callable[..., Any]:
@@ -822,10 +832,12 @@ def _inplace(t: Tensor, op: Any, write: Callable[..., Any], *args: Any) -> Tenso
         )
     old = _copy_state(_new(Tensor), t)  # t's node before the op, with its own copy of the old values (what
     old._data, old._counter, old._read = t._data.copy(), None, False  # the op may save) as t's is rewritten
+    old._versions = _owned(t._versions, t.detach())  # what t's op saved of t is t's storage, rewritten here
     result = op.apply(old, *[old if a is t else a for a in args])  # x.add_(x) reads x before the op
     np.copyto(t._data, result._data, casting="same_kind")
-    for slot in ("_prev", "_ctx", "_saved", "_needs", "_versions"):  # t takes the result's place in the graph
+    for slot in ("_prev", "_ctx", "_saved", "_needs"):  # t takes the result's place in the graph
         setattr(t, slot, getattr(result, slot))
+    t._versions = _owned(result._versions, result)
     t.requires_grad, t._hooks = True, None
     counter = _storage(t)
     counter[0] += 1
@@ -838,8 +850,8 @@ _COUNTERS = threading.Lock()  # two threads making one tensor's counter at once 
 
 def _storage(t: Tensor) -> list[Any]:
     """``t``'s version counter ``[version, read]``, made on first need (see the module's docstring). Made,
-    it is stored before ``_read`` is read: a ``mark_read`` in another thread either set ``_read`` already
-    or will find the list."""
+    it is stored before ``_read`` is read: a node marking ``t`` read in another thread (``_fill``) either
+    set ``_read`` already or will find the list."""
     counter = t._counter
     if counter is None:
         with _COUNTERS:
@@ -849,15 +861,6 @@ def _storage(t: Tensor) -> list[Any]:
                 if t._read:
                     counter[1] = True
     return counter
-
-
-def mark_read(t: Tensor) -> None:
-    """A recorded op read ``t``'s storage: a recorded in-place op may no longer rewrite it (nor one on a
-    tensor that shares the storage). ``_read`` is set before the counter is looked at (see ``_storage``)."""
-    t._read = True
-    counter = t._counter
-    if counter is not None:
-        counter[1] = True
 
 
 # The ops are defined in terms of Tensor, so they are imported after it; methods attaches itself to Tensor.

@@ -115,10 +115,11 @@ def test_modifying_a_saved_tensor_makes_backward_raise_with_versions():
         y.sum().backward()
 
 
-def test_modifying_a_saved_output_in_place_raises_like_torch():
+@pytest.mark.parametrize("op", ["exp", "relu", "sigmoid"])
+def test_modifying_a_saved_output_in_place_raises_like_torch(op: str):
     x, xt = leaf([1.0]), torch.tensor([1.0], requires_grad=True)
     for t in (x, xt):
-        y = t.exp()
+        y = getattr(t, op)()
         y += 1
         with pytest.raises(RuntimeError, match="modified by an inplace operation"):
             y.sum().backward()
@@ -602,7 +603,7 @@ def test_functional_grad_records_an_input_it_goes_past_before_its_hooks_as_torch
         ("tensor._fill", "if shared is not None:"),
     ],
 )
-def test_a_version_counter_made_while_another_thread_marks_the_tensor_read_is_shared(where: str, pause_before: str):
+def test_a_counter_made_while_another_thread_marks_the_tensor_read_is_shared(where: str, pause_before: str):
     """Version counters are made on first need. Thread A (a recorded op reading w: ``w * 2.0`` builds its
     node in apply_scalar, ``w * w`` in _fill) is paused inside its mark of w as read, at each point where
     thread B could make w's counter (by detaching it): afterwards the alias and w share one counter, and it

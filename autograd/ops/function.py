@@ -263,7 +263,7 @@ def apply_scalar(cls: type[Op], tensor: Tensor, number: float, number_first: boo
     out.requires_grad = True
     out._prev = prev
     out._ctx = cls
-    tensor._read = True  # mark_read, inlined
+    tensor._read = True  # the mark of _fill, inlined
     counter = tensor._counter
     if counter is not None:
         counter[1] = True
@@ -345,22 +345,25 @@ def _view_counter(raw: np.ndarray, args: tuple[Any, ...]) -> list[Any] | None:
     return None
 
 
-def _versions(saved: tuple[Any, ...], args: Any, out: Tensor) -> list[tuple[list[Any], int]] | None:
-    """The version counters (with their current versions) of the tensors an op saved -- an input's array,
-    the output's, or (custom Functions) a tensor -- or None when it saved none. Saved arrays are matched
-    to their tensors by identity (plain loops: this runs for every recorded op)."""
+def _versions(saved: tuple[Any, ...], args: Any, out: Tensor) -> list[tuple[Tensor | None, int]] | None:
+    """The versions of the tensors an op saved, as ``(owner, version)``: owner None for the op's output (the
+    node's own storage), else the input tensor whose array it is (or, for a custom Function, the saved
+    tensor); None when it saved none. Saved arrays are matched to their tensors by identity; a storage
+    without a counter is at version 0 and none is made for it (plain loops: this runs for every op)."""
     found = []
     for value in saved:
         if type(value) is _ndarray:
             if value is out._data:
-                found.append((_storage(out), out._counter[0]))
+                counter = out._counter
+                found.append((None, 0 if counter is None else counter[0]))
                 continue
             for arg in args:
                 if isinstance(arg, Tensor) and arg._data is value:
-                    found.append((_storage(arg), arg._counter[0]))
+                    counter = arg._counter
+                    found.append((arg, 0 if counter is None else counter[0]))
                     break
         elif isinstance(value, Tensor):
-            found.append((_storage(value), value._counter[0]))
+            found.append((value, value._version))
     return found or None
 
 

@@ -84,19 +84,19 @@ class Tensor(Node):
             )
         if self._versions is not None:
             _check_versions(self)
+        needs = self._needs
         if create_graph or not op._arrays:
             grads = op._backward(self, grad, create_graph)
             if not (retain_graph or op._arrays):  # a Function's ctx holds them too
                 op.saved = None
+            if len(grads) != len(needs):  # (a built-in op returns one per input)
+                raise RuntimeError(f"{self.grad_fn} returned {len(grads)} gradients for {len(needs)} inputs")
         else:  # a built-in op on arrays: this tensor is its ctx
             grads = op.backward(self, grad)
             if type(grads) is not tuple:
                 grads = (grads,)
         if not retain_graph:
             self._saved = None
-        needs = self._needs
-        if len(grads) != len(needs):
-            raise RuntimeError(f"{self.grad_fn} returned {len(grads)} gradients for {len(needs)} inputs")
         prev = self._prev
         if len(prev) == 1:  # the commonest case, without a loop
             _gather(prev[0], grads[0] if needs[0] else grads[needs.index(True)], grad)
@@ -128,7 +128,9 @@ class Tensor(Node):
         if gradient is None:
             if self._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            return np.ones(self._data.shape, self._data.dtype)
+            seed = np.empty(self._data.shape, self._data.dtype)  # np.ones, without its Python wrapper
+            seed[...] = 1
+            return seed
         if isinstance(gradient, Tensor):
             seed = gradient if gradient.requires_grad else gradient._data.copy()
         else:
@@ -729,7 +731,7 @@ def _gather(parent: Tensor, g: Any, upstream: Any) -> None:
     if g is None:
         return
     data = parent._data
-    if not parent._prev or g.shape != data.shape or g.dtype is not data.dtype:  # _fit has work to do
+    if g.shape != data.shape or g.dtype is not data.dtype or not parent._prev and _shared(g, upstream):
         g = _fit(g, parent, upstream)
     gathered = parent._acc
     parent._acc = g if gathered is None else gathered + g
@@ -745,9 +747,15 @@ def _fit(g: Any, parent: Tensor, upstream: Any) -> Any:
         g = _sum_to(g, data.shape)
     if g.dtype is not data.dtype and g.dtype != data.dtype:
         g = g.to(data.dtype) if type(g) is Tensor else g.astype(data.dtype)
-    if parent._prev or g is not upstream and (type(g) is Tensor or g.base is None and g.flags.writeable):
+    if parent._prev or not _shared(g, upstream):
         return g
-    return g.clone() if type(g) is Tensor else g.copy()  # upstream's memory, or a view: shared elsewhere
+    return g.clone() if type(g) is Tensor else g.copy()
+
+
+def _shared(g: Any, upstream: Any) -> bool:
+    """Whether a gradient may share memory with another one: the upstream gradient itself or a view (a
+    reshape of it, a broadcast, ...). A leaf's ``.grad`` gets its own copy, as users modify it in place."""
+    return g is upstream or type(g) is _ndarray and g.base is not None
 
 
 def _sum_to(grad: Any, shape: tuple[int, ...]) -> Any:
@@ -774,7 +782,8 @@ def _check_versions(node: Tensor) -> None:
     """A saved tensor modified in place since its op ran makes backward refuse, as in torch (``_versions``:
     ``(owner, version)`` pairs, owner None for the node's own storage)."""
     for owner, version in node._versions:
-        now = (node if owner is None else owner)._version
+        counter = (node if owner is None else owner)._counter  # _version, inlined: this runs for most nodes
+        now = 0 if counter is None else counter[0]
         if now != version:
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an inplace "

@@ -35,6 +35,7 @@ Hook = Callable[["Tensor"], "Tensor | None"]
 _NUMBERS = frozenset({float, int})  # Python numbers take the short path of binary ops
 _new = object.__new__
 _ndarray = np.ndarray
+_sequence = count().__next__  # a tensor's _seq: made after its parents, it counts higher than they do
 
 
 class Tensor(Node):
@@ -55,8 +56,10 @@ class Tensor(Node):
         "_retain",
         "name",
         "_acc",
+        "_seq",
         "__weakref__",
     )
+    _ordered = True  # the core may order tensors by _seq, the count of their making (see engine.Node)
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected operator
     __hash__ = Node.__hash__  # nodes hash by identity; __eq__ is elementwise
 
@@ -632,6 +635,7 @@ def _fill(t: Tensor, array: np.ndarray, counter: list[Any] | None, prev: Any, op
     t.name = ""
     t._acc = None
     t._versions = None
+    t._seq = _sequence()
     if prev:
         t.requires_grad = True
         t._prev = prev
@@ -651,7 +655,7 @@ def _fill(t: Tensor, array: np.ndarray, counter: list[Any] | None, prev: Any, op
 
 _STATE = (
     "_data", "grad", "requires_grad", "_prev", "_ctx", "_saved", "_needs", "_versions", "_counter", "_read",
-    "_hooks", "_retain", "name",
+    "_hooks", "_retain", "name", "_seq",
 )  # fmt: skip
 
 
@@ -844,7 +848,7 @@ def _inplace(t: Tensor, op: Any, write: Callable[..., Any], *args: Any) -> Tenso
     old._versions = _owned(t._versions, t.detach())  # what t's op saved of t is t's storage, rewritten here
     result = op.apply(old, *[old if a is t else a for a in args])  # x.add_(x) reads x before the op
     np.copyto(t._data, result._data, casting="same_kind")
-    for slot in ("_prev", "_ctx", "_saved", "_needs"):  # t takes the result's place in the graph
+    for slot in ("_prev", "_ctx", "_saved", "_needs", "_seq"):  # t takes the result's place in the graph
         setattr(t, slot, getattr(result, slot))
     t._versions = _owned(result._versions, result)
     t.requires_grad, t._hooks = True, None

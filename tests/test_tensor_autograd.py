@@ -677,3 +677,29 @@ def test_a_function_must_return_one_gradient_per_input_and_an_op_must_define_bot
         y.sum().backward()
     with pytest.raises(NotImplementedError, match="Op must define forward"):
         Op.apply(leaf([1.0]))
+
+
+def test_the_order_by_making_is_topological_and_reaches_every_node():
+    """Tensors are ordered by the count of their making (_seq), not by a depth-first walk: in a graph
+    with shared parents, a leaf made after other ops, and a node an in-place op replaced, every
+    node still comes after its parents, and the walk reaches what a depth-first one does."""
+    from autograd.engine import topological_order
+
+    a = leaf([1.0, 2.0])
+    b = a * 2
+    c = b.exp() + b
+    c.add_(1)  # c takes the place of the add_ node, made after the exp
+    late = leaf([3.0, 4.0])  # made after c
+    d = (c * late).sum() + b.sum()
+    order = topological_order([d])
+    position = {node: i for i, node in enumerate(order)}
+    assert all(position[p] < position[node] for node in order for p in node._prev)
+    reached, stack = {d}, [d]
+    while stack:
+        for p in stack.pop()._prev:
+            if p not in reached:
+                reached.add(p)
+                stack.append(p)
+    assert set(order) == reached and len(order) == len(reached)
+    d.backward()
+    np.testing.assert_allclose(a.grad.numpy(), 2 * (np.exp([2.0, 4.0]) + 1) * [3.0, 4.0] + 2)

@@ -32,7 +32,7 @@ import numpy as np
 from .. import dtypes
 from ..engine import check_finite
 from ..grad_mode import STATE, SWITCHED, no_grad
-from ..tensor import Tensor, _fill, _storage, _wrap, op_name
+from ..tensor import Tensor, _fill, _sequence, _storage, _wrap, op_name
 
 _new = object.__new__
 _ndarray = np.ndarray
@@ -255,6 +255,7 @@ def apply_scalar(cls: type[Op], tensor: Tensor, number: float, number_first: boo
     out.name = ""
     out._acc = None
     out._versions = None
+    out._seq = _sequence()
     if prev is None:
         out.requires_grad = False
         out._prev = ()

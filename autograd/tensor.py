@@ -99,7 +99,7 @@ class Tensor(Node):
             if type(grads) is not tuple:
                 grads = (grads,)
         if not retain_graph:
-            self._saved = None
+            self._saved = self._versions = None
         prev = self._prev
         if len(prev) == 1:  # the commonest case, without a loop
             _gather(prev[0], grads[0] if needs[0] else grads[needs.index(True)], grad)

@@ -703,3 +703,15 @@ def test_the_order_by_making_is_topological_and_reaches_every_node():
     assert set(order) == reached and len(order) == len(reached)
     d.backward()
     np.testing.assert_allclose(a.grad.numpy(), 2 * (np.exp([2.0, 4.0]) + 1) * [3.0, 4.0] + 2)
+
+
+def test_backward_lets_go_of_the_inputs_an_op_saved():
+    """A saved input that needs no gradient (a batch of data) is kept for backward -- its array and, to check
+    its version, the tensor -- and let go by it: the output kept alive does not keep the data."""
+    x, w = ag.tensor([1.0, 2.0]), leaf([3.0, 4.0])
+    y = x * w
+    data = weakref.ref(x)
+    del x
+    assert data() is not None
+    y.sum().backward()
+    assert data() is None and y._saved is None

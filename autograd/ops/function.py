@@ -282,11 +282,8 @@ def _args(tensor: Tensor, number: float, number_first: bool) -> tuple[Any, Any]:
 
 _FIRST, _SECOND, _NEITHER = (True, False), (False, True), (False, False)  # shared: fewer objects for the GC
 _PAIRS = (((False, False), (False, True)), ((True, False), (True, True)))  # needs, shared: fewer objects
-_LEADING = [
-    (),
-    *((True,) + (False,) * n for n in range(7)),
-]  # [n]: only the first of n arguments needs a gradient
-_NONE = [(False,) * n for n in range(8)]
+_NONE = [(False,) * n for n in range(8)]  # [n]: the needs of n arguments of which none needs a gradient
+_LEADING = [(), *((True,) + none[1:] for none in _NONE[1:])]  # [n]: ... of which only the first needs one
 _QUIET = {"divide": "ignore", "invalid": "ignore", "over": "ignore"}  # edges: IEEE results, no warning
 
 

@@ -73,32 +73,7 @@ class Function:
     @classmethod
     def apply(cls, *args: Any) -> Tensor:
         """Runs the op; records it in the graph when grad mode is on and an input requires grad."""
-        recording = not SWITCHED or STATE.grad_enabled  # SWITCHED: no thread left the defaults (grad on)
-        inputs, needs, parents = [], [], []  # one loop: this runs for every op
-        for a in args:
-            if isinstance(a, Tensor):
-                inputs.append(a._data)
-                if recording and a.requires_grad:
-                    needs.append(True)
-                    parents.append(a)
-                    continue
-            else:
-                inputs.append(a)
-            needs.append(False)
-        out = _new(Tensor)
-        out._needs = tuple(needs)
-        out._saved = ()
-        prev = tuple(parents) if parents else None
-        if cls._arrays:
-            return _finish(cls, out, args, inputs, prev)
-        ctx = _new(cls)
-        ctx.saved, ctx.needs_input_grad = (), out._needs
-        with no_grad():  # a user's Function: its errors are its own and pass through untouched
-            raw = cls.forward(ctx, *args)
-        if isinstance(raw, (tuple, list)):
-            raise TypeError(f"{cls.__name__}.forward must return one tensor (not several outputs)")
-        out._saved = ctx.saved
-        return _finish(ctx, out, args, args, prev, raw._data if isinstance(raw, Tensor) else np.asarray(raw))
+        return _apply(cls, args)
 
     def _backward(self, node: Tensor, grad: Any, create_graph: bool) -> tuple[Any, ...]:
         """Calls the user's backward on Tensors; returns the gradients (arrays unless ``create_graph``)."""
@@ -130,7 +105,7 @@ class Op(Function):
         if operands == 2 and len(args) == 2:
             return binary(cls, a, args[1])
         if operands != 1 or not isinstance(a, Tensor):
-            return super().apply(*args)
+            return _apply(cls, args)
         out = _new(Tensor)
         out._saved = ()
         record = a.requires_grad and (not SWITCHED or STATE.grad_enabled)
@@ -176,6 +151,37 @@ class ViewOp(Op):
 
     __slots__ = ()
     _view = True
+
+
+def _apply(cls: Any, args: tuple[Any, ...]) -> Tensor:
+    """``apply`` for any op and arguments: each argument is looked at (a tensor or not, needing grad or not).
+    A user's Function runs here on Tensors, in no_grad (its errors pass through untouched)."""
+    recording = not SWITCHED or STATE.grad_enabled  # SWITCHED: no thread left the defaults (grad on)
+    inputs, needs, parents = [], [], []  # filled in one loop over the arguments
+    for a in args:
+        if isinstance(a, Tensor):
+            inputs.append(a._data)
+            if recording and a.requires_grad:
+                needs.append(True)
+                parents.append(a)
+                continue
+        else:
+            inputs.append(a)
+        needs.append(False)
+    out = _new(Tensor)
+    out._needs = tuple(needs)
+    out._saved = ()
+    prev = tuple(parents) if parents else None
+    if cls._arrays:
+        return _finish(cls, out, args, inputs, prev)
+    ctx = _new(cls)
+    ctx.saved, ctx.needs_input_grad = (), out._needs
+    with no_grad():  # a user's Function: its errors are its own and pass through untouched
+        raw = cls.forward(ctx, *args)
+    if isinstance(raw, (tuple, list)):
+        raise TypeError(f"{cls.__name__}.forward must return one tensor (not several outputs)")
+    out._saved = ctx.saved
+    return _finish(ctx, out, args, args, prev, raw._data if isinstance(raw, Tensor) else np.asarray(raw))
 
 
 def binary(op: type[Op], a: Any, b: Any) -> Tensor:

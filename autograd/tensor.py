@@ -763,14 +763,31 @@ def _shared(g: Any, upstream: Any) -> bool:
 
 
 def _sum_to(grad: Any, shape: tuple[int, ...]) -> Any:
-    """Undoes broadcasting, the one place that does: sums ``grad`` down to ``shape``."""
+    """Undoes broadcasting, the one place that does: sums ``grad`` down to ``shape``. A bias's gradient (a
+    batch of rows summed to one row) is ``ones @ grad``: BLAS does it 2-4x faster than numpy's reduction
+    across rows, within float rounding (see ``_ONES_MAX``)."""
     axes, keep = _reduction(grad.shape, shape)
     if not axes:
         return grad.reshape(shape)
     if type(grad) is Tensor:
         return grad.sum(axes, keepdim=keep).reshape(shape)
+    if len(shape) == 1 < shape[0] and grad.ndim == 2 and 0 < len(grad) <= _ONES_MAX and grad.dtype in _BLAS:
+        return _ones(len(grad), grad.dtype) @ grad  # (rows, n) -> (n,); one column sums fast as it is
     summed = grad.sum(axis=axes, keepdims=keep)
     return summed.reshape(shape) if keep else summed
+
+
+_BLAS = frozenset({np.dtype(np.float32), np.dtype(np.float64)})
+_ONES_MAX = 4096  # rows summed by BLAS: a running sum's rounding can grow with the rows (numpy's pairwise
+# sum's with their log); up to 4096 float32 rows it stays within 1e-6 of the sum of magnitudes (tested)
+
+
+@lru_cache(maxsize=64)
+def _ones(n: int, dtype: np.dtype) -> np.ndarray:
+    """A read-only vector of ``n`` ones, kept for the next gradient summed over as many rows."""
+    ones = np.ones(n, dtype)
+    ones.flags.writeable = False
+    return ones
 
 
 @lru_cache(maxsize=1024)

@@ -821,7 +821,7 @@ def _owned(versions: list[tuple[Tensor | None, int]] | None, owner: Tensor) -> A
 
 def _ufunc(ufunc: np.ufunc) -> Callable[..., Any]:
     """A writer applying ``ufunc(storage, other)`` into the storage (an int tensor refuses float results)."""
-    return lambda data, other: ufunc(data, other, out=data, casting="same_kind")
+    return lambda data, other: ufunc(data, other, data)  # out=data; casting="same_kind" is the default
 
 
 _ADD, _SUB, _MUL, _DIV = map(_ufunc, (np.add, np.subtract, np.multiply, np.true_divide))
@@ -849,9 +849,10 @@ def _inplace(t: Tensor, op: Any, write: Callable[..., Any], *args: Any) -> Tenso
     recording = STATE.grad_enabled and (
         t.requires_grad or any(isinstance(a, Tensor) and a.requires_grad for a in args)
     )
-    if not recording:
-        write(t._data, *map(_raw, args))
-        _storage(t)[0] += 1
+    if not recording:  # an optimiser's update: keep it short
+        write(t._data, *[a._data if isinstance(a, Tensor) else a for a in args])
+        counter = t._counter
+        (_storage(t) if counter is None else counter)[0] += 1
         return t
     if t.requires_grad and t._ctx is None:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")

@@ -94,7 +94,8 @@ def topological_order(roots: Iterable[Node]) -> list[Node]:
     were all seen already (a leaf, or a neuron whose weights and inputs are known) goes straight into
     the order, checked by one set operation instead of a loop over its parents (and not even that when
     its first parent is new, as in a chain): in a DAG a seen parent of a newly found node is never on the
-    stack, so it is in the order already.
+    stack, so it is in the order already. Nodes that count their making (``_ordered``: tensors) need no
+    search order at all: they are gathered and sorted (``_by_sequence``).
     """
     roots = list(roots)
     for root in roots:

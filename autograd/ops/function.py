@@ -96,10 +96,9 @@ class Op(Function):
 
     @classmethod
     def apply(cls, *args: Any) -> Tensor:
-        """``Function.apply`` for a built-in, the path of every op. When only the first ``_operands``
-        arguments can be tensors (``x.sum(axes, keepdim)``, ``a * b``) the arguments are not scanned and
-        forward is called directly; what is rare (a domain's edge, anomaly mode, an error, a 0-d result)
-        goes through ``_finish``."""
+        """``Function.apply`` for a built-in op. When only the first ``_operands`` arguments can be tensors
+        (``x.sum(axes, keepdim)``, ``a * b``) the arguments are not scanned and forward is called directly;
+        what is rare (a domain's edge, anomaly mode, an error, a 0-d result) goes through ``_finish``."""
         operands = cls._operands
         a = args[0]
         if operands == 2 and len(args) == 2:

@@ -29,6 +29,8 @@ class MatMul(Op):
     @staticmethod
     def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
         a, b, a_ndim, b_ndim = ctx._saved
+        if a_ndim == b_ndim == 2:  # two matrices, the commonest case
+            return None if b is None else g @ b.T, None if a is None else a.T @ g
         if b_ndim == 1:  # g lacks the column dimension b's promotion added
             g = g.reshape((*g.shape, 1))
         if a_ndim == 1:  # ... and the row dimension a's promotion added

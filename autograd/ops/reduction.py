@@ -14,6 +14,8 @@ import numpy as np
 
 from .function import Op, expand, where
 
+_sum = np.add.reduce  # ndarray.sum without its Python wrapper
+
 
 @lru_cache(maxsize=1024)
 def kept_shape(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> tuple[int, ...]:
@@ -30,12 +32,13 @@ class Sum(Op):
     @staticmethod
     def forward(ctx: Any, a: Any, axes: tuple[int, ...] | None, keepdim: bool) -> Any:
         ctx._saved = (a.shape, axes)
-        return a.sum(axis=axes, keepdims=keepdim)
+        return _sum(a, axis=axes, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
         shape, axes = ctx._saved
-        return expand(g.reshape(kept_shape(shape, axes)), shape), None, None
+        g = g if axes is None else g.reshape(kept_shape(shape, axes))  # (a sum of all broadcasts as it is)
+        return expand(g, shape), None, None
 
 
 class Mean(Op):
@@ -48,12 +51,13 @@ class Mean(Op):
     def forward(ctx: Any, a: Any, axes: tuple[int, ...] | None, keepdim: bool) -> Any:
         count = a.size // max(math.prod(kept_shape(a.shape, axes)), 1)
         ctx._saved = (a.shape, axes, count)
-        return a.sum(axis=axes, keepdims=keepdim) / count  # ndarray.mean's Python wrapper costs 4x more
+        return _sum(a, axis=axes, keepdims=keepdim) / count  # ndarray.mean's Python wrapper costs 4x more
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
         shape, axes, count = ctx._saved
-        return expand(g.reshape(kept_shape(shape, axes)) / count, shape), None, None
+        g = g if axes is None else g.reshape(kept_shape(shape, axes))  # (a mean of all broadcasts as it is)
+        return expand(g / count, shape), None, None
 
 
 class Extremum(Op):

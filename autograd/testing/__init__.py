@@ -83,11 +83,9 @@ def _as_grad_output(out: Node, g: np.ndarray) -> Any:
     return float(g) if isinstance(out, Value) else _tensor(g)
 
 
-def _projected(fn: Fn, args: Sequence[Any], upstream: Sequence[np.ndarray]) -> float:
-    """``v . fn(args)``: every output dotted with its upstream gradient, in float64."""
-    outs = _outputs(fn(*args))
-    pairs = zip(outs, upstream, strict=True)
-    return float(sum(np.sum(g.astype(np.float64) * to_numpy(o).astype(np.float64)) for o, g in pairs))
+def _values(fn: Fn, args: Sequence[Any]) -> list[np.ndarray]:
+    """``fn(args)``'s outputs as float64 arrays."""
+    return [to_numpy(o).astype(np.float64) for o in _outputs(fn(*args))]
 
 
 def _vjp(
@@ -123,8 +121,11 @@ def _analytic(
 def _numeric(
     fn: Fn, args: Sequence[Any], index: int, upstream: Sequence[np.ndarray], eps: float
 ) -> np.ndarray:
-    """Central differences of ``v . fn`` in every entry of input ``index``, in float64."""
+    """Central differences of ``v . fn`` in every entry of input ``index``, in float64. The outputs are
+    differenced before they are projected on ``v``: what a step leaves unchanged cancels exactly, where two
+    sums would round it (an output of 1e5 beside one of 1e-3 would swamp the small one's change)."""
     base = to_numpy(args[index]).astype(np.float64)
+    weights = [g.astype(np.float64) for g in upstream]
     numeric = np.zeros(base.shape)
     for position in np.ndindex(base.shape):
         values = []
@@ -133,8 +134,9 @@ def _numeric(
             moved[position] += step
             shifted = list(args)
             shifted[index] = _leaf(moved, args[index], requires_grad=True)
-            values.append(_projected(fn, shifted, upstream))
-        numeric[position] = (values[0] - values[1]) / (2 * eps)
+            values.append(_values(fn, shifted))
+        change = zip(weights, *values, strict=True)
+        numeric[position] = sum(float(np.sum(g * (up - down))) for g, up, down in change) / (2 * eps)
     return numeric
 
 

@@ -94,14 +94,14 @@ class Tensor(Node):
                 op.saved = None
             if len(grads) != len(needs):  # (a built-in op returns one per input)
                 raise RuntimeError(f"{self.grad_fn} returned {len(grads)} gradients for {len(needs)} inputs")
-        else:  # a built-in op on arrays: this tensor is its ctx
+        else:  # a built-in op on arrays: this tensor is its ctx; an op of one input may return one gradient
             grads = op.backward(self, grad)
-            if type(grads) is not tuple:
-                grads = (grads,)
         if not retain_graph:
             self._saved = self._versions = None
         prev = self._prev
-        if len(prev) == 1:  # the commonest case, without a loop
+        if type(grads) is not tuple:
+            _gather(prev[0], grads, grad)
+        elif len(prev) == 1:  # the commonest case, without a loop
             _gather(prev[0], grads[0] if needs[0] else grads[needs.index(True)], grad)
         else:
             kept = grads if len(grads) == len(prev) else compress(grads, needs)  # those of the parents

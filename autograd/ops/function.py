@@ -218,11 +218,8 @@ def _result(
     if type(raw) is not _ndarray or raw.dtype is _F64 and op._promotes:
         return _finish(op, out, args, inputs, prev, raw)
     _fill(out, raw, _view_counter(raw, args) if op._view else None, prev, op)
-    if prev is not None:
-        for value in out._saved:  # what an op saves is mostly not arrays (shapes, numbers, None)
-            if type(value) is _ndarray:
-                out._versions = _versions(out._saved, args, out)
-                break
+    if prev is not None and out._saved:
+        out._versions = _versions(out._saved, args, out)
     return out
 
 

@@ -17,7 +17,9 @@ Two flavours share ``apply`` and the node protocol:
   ``ctx._saved`` holds the input and output *Tensors* the saved arrays belong to (anything else that was
   saved, like a mask or indices, becomes a constant). So one backward formula, written with operators and
   the few ``dual`` helpers below that both types support, gives first and higher derivatives. Save inputs
-  and outputs as given, and derived arrays only if they are piecewise constant (masks).
+  and outputs as given, and derived arrays only if they are piecewise constant (masks). An op whose tensors
+  can only be its first one or two arguments says so (``_operands``), and ``apply`` skips the scan of its
+  arguments.
 
 Gradients of broadcast inputs are reduced by the node (``Tensor._backward``), never by an op.
 """

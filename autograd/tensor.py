@@ -110,7 +110,7 @@ class Tensor(Node):
 
     def _store_grad(self, grad: Any) -> None:
         if type(grad) is not Tensor:
-            grad = _wrap(grad if type(grad) is _ndarray else np.asarray(grad))
+            grad = _fill(_new(Tensor), grad if type(grad) is _ndarray else np.asarray(grad), None, None, None)
         if self.grad is None:
             self.grad = grad if not self._retain or grad.requires_grad else grad.clone()
         elif grad.requires_grad or self.grad.requires_grad:
@@ -773,10 +773,11 @@ def _sum_to(grad: Any, shape: tuple[int, ...]) -> Any:
         return grad.sum(axes, keepdim=keep).reshape(shape)
     if len(shape) == 1 < shape[0] and grad.ndim == 2 and 0 < len(grad) <= _ONES_MAX and grad.dtype in _BLAS:
         return _ones(len(grad), grad.dtype) @ grad  # (rows, n) -> (n,); one column sums fast as it is
-    summed = grad.sum(axis=axes, keepdims=keep)
+    summed = _add_reduce(grad, axis=axes, keepdims=keep)  # grad.sum, without its Python wrapper
     return summed.reshape(shape) if keep else summed
 
 
+_add_reduce = np.add.reduce
 _BLAS = frozenset({np.dtype(np.float32), np.dtype(np.float64)})
 _ONES_MAX = 4096  # rows summed by BLAS: a running sum's rounding can grow with the rows (numpy's pairwise
 # sum's with their log); up to 4096 float32 rows it stays within 1e-6 of the sum of magnitudes (tested)
@@ -850,7 +851,10 @@ def _inplace(t: Tensor, op: Any, write: Callable[..., Any], *args: Any) -> Tenso
         t.requires_grad or any(isinstance(a, Tensor) and a.requires_grad for a in args)
     )
     if not recording:  # an optimiser's update: keep it short
-        write(t._data, *[a._data if isinstance(a, Tensor) else a for a in args])
+        if len(args) == 1:  # p -= lr * p.grad
+            write(t._data, _raw(args[0]))
+        else:
+            write(t._data, *[_raw(a) for a in args])
         counter = t._counter
         (_storage(t) if counter is None else counter)[0] += 1
         return t

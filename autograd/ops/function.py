@@ -112,11 +112,12 @@ class Op(Function):
         record = a.requires_grad and (not SWITCHED or STATE.grad_enabled)
         out._needs = _LEADING[len(args)] if record else _NONE[len(args)]
         prev = (a,) if record else None
-        inputs = (a._data, *args[1:])
+        x = a._data
+        inputs = (x, *args[1:]) if len(args) > 1 else (x,)
         if cls._edges or SWITCHED and STATE.anomaly:
             return _finish(cls, out, args, inputs, prev)
         try:
-            raw = cls.forward(out, *inputs)
+            raw = cls.forward(out, *inputs) if len(args) > 1 else cls.forward(out, x)
         except Exception:  # _finish names the op in the error
             out._saved = ()
             return _finish(cls, out, args, inputs, prev)

@@ -35,7 +35,10 @@ def _axes(dim: Dim, ndim: int) -> tuple[int, ...] | None:
     whose dims 0 and -1 are its whole); an error for a dim out of range or given twice, as torch."""
     if dim is None:
         return None
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    if isinstance(dim, int):  # the commonest: x.sum(1)
+        axis = _axis(dim, ndim)
+        return (axis,) if ndim else None
+    dims = tuple(dim)
     axes = [_axis(d, ndim) for d in dims]
     if len(set(axes)) != len(axes):
         repeated = next(d for d, a in zip(dims, axes, strict=True) if axes.count(a) > 1)

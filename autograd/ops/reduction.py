@@ -17,6 +17,12 @@ from .function import Op, expand, where
 _sum = np.add.reduce  # ndarray.sum without its Python wrapper
 
 
+def _array(total: Any) -> np.ndarray:
+    """A reduction's result as an array: numpy gives a scalar when every axis goes, which would send the op
+    the long way round (``function._finish``)."""
+    return total if type(total) is np.ndarray else np.asarray(total)
+
+
 @lru_cache(maxsize=1024)
 def kept_shape(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> tuple[int, ...]:
     """``shape`` with 1 in each reduced dimension (what ``keepdim=True`` gives); once per shape and axes."""
@@ -32,7 +38,7 @@ class Sum(Op):
     @staticmethod
     def forward(ctx: Any, a: Any, axes: tuple[int, ...] | None, keepdim: bool) -> Any:
         ctx._saved = (a.shape, axes)
-        return _sum(a, axis=axes, keepdims=keepdim)
+        return _array(_sum(a, axis=axes, keepdims=keepdim))
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
@@ -49,9 +55,9 @@ class Mean(Op):
 
     @staticmethod
     def forward(ctx: Any, a: Any, axes: tuple[int, ...] | None, keepdim: bool) -> Any:
-        count = a.size // max(math.prod(kept_shape(a.shape, axes)), 1)
+        count = a.size if axes is None else a.size // max(math.prod(kept_shape(a.shape, axes)), 1)
         ctx._saved = (a.shape, axes, count)
-        return _sum(a, axis=axes, keepdims=keepdim) / count  # ndarray.mean's Python wrapper costs 4x more
+        return _array(_sum(a, axis=axes, keepdims=keepdim) / count)  # ndarray.mean's wrapper costs 4x more
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> tuple[Any, ...]:

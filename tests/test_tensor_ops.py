@@ -395,3 +395,12 @@ def test_cross_entropy_with_float_class_indices_says_what_the_target_must_be():
         nnf.cross_entropy(ag.ones(4, 3), ag.tensor([0.0, 1.0, 2.0, 0.0]))
     loss = nnf.cross_entropy(ag.ones(4, 3), ag.tensor([0.0, 1.0, 2.0, 0.0]).long())
     np.testing.assert_allclose(loss.item(), np.log(3.0), rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int8", "uint8", "int16", "int32", "int64"])
+def test_integer_and_bool_sums_take_torchs_dtype_without_overflow(dtype: str):
+    data = np.array([[100, 100], [100, 1]], dtype=dtype)
+    for dim in (None, 0, 1):
+        ours, theirs = ag.tensor(data).sum(dim), torch.tensor(data).sum(dim)
+        assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())

@@ -9,10 +9,12 @@ import numpy as np
 
 from .function import Op, exp, summed
 
+_max, _sum = np.maximum.reduce, np.add.reduce  # ndarray.max and .sum without their Python wrappers
+
 
 def _shifted(a: Any, axis: Any) -> tuple[Any, Any]:
     """(a - max, max) along ``axis``, the max taken as 0 where infinite: exp(a - max) cannot overflow."""
-    top = a.max(axis=axis, keepdims=True)
+    top = _max(a, axis=axis, keepdims=True)
     top = np.where(np.isfinite(top), top, 0)
     return a - top, top
 
@@ -27,7 +29,7 @@ class LogSumExp(Op):
     @staticmethod
     def forward(ctx: Any, a: Any, axis: Any) -> Any:
         shifted, top = _shifted(a, axis)
-        out = np.log(np.exp(shifted).sum(axis=axis, keepdims=True)) + top
+        out = np.log(_sum(np.exp(shifted), axis=axis, keepdims=True)) + top
         ctx._saved = (a, out)
         return out
 
@@ -47,7 +49,7 @@ class Softmax(Op):
     @staticmethod
     def forward(ctx: Any, a: Any, axis: int) -> Any:
         e = np.exp(_shifted(a, axis)[0])
-        out = e / e.sum(axis=axis, keepdims=True)
+        out = e / _sum(e, axis=axis, keepdims=True)
         ctx._saved = (out, axis)
         return out
 
@@ -67,7 +69,7 @@ class LogSoftmax(Op):
     @staticmethod
     def forward(ctx: Any, a: Any, axis: int) -> Any:
         shifted = _shifted(a, axis)[0]
-        out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        out = shifted - np.log(_sum(np.exp(shifted), axis=axis, keepdims=True))
         ctx._saved = (out, axis)
         return out
 

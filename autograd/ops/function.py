@@ -38,6 +38,7 @@ from ..tensor import Tensor, _fill, _sequence, _storage, _wrap, op_name
 
 _new = object.__new__
 _ndarray = np.ndarray
+_sum = np.add.reduce  # ndarray.sum without its Python wrapper
 _F64 = dtypes.float64
 
 
@@ -392,7 +393,7 @@ def where(condition: np.ndarray, a: Any, b: Any) -> Any:
 
 def summed(x: Any, axes: Any, keepdims: bool = True) -> Any:
     """Sum over ``axes`` (None: all), for an ndarray or a Tensor."""
-    return x.sum(axes, keepdim=keepdims) if isinstance(x, Tensor) else x.sum(axis=axes, keepdims=keepdims)
+    return x.sum(axes, keepdim=keepdims) if isinstance(x, Tensor) else _sum(x, axis=axes, keepdims=keepdims)
 
 
 def expand(x: Any, shape: tuple[int, ...]) -> Any:

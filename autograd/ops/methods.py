@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import dtypes
 from ..tensor import MaxResult, Tensor, _wrap
 from . import activation, elementwise, linalg, reduction, shape
 
@@ -285,7 +286,9 @@ def where(condition: Any, x: Any, other: Any) -> Tensor:
 
 
 def sum(x: Tensor, dim: Dim = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:  # noqa: A001
-    """The sum over ``dim`` (all elements when None)."""
+    """The sum over ``dim`` (all elements when None); unsigned integers sum as int64, as torch (numpy: uint64)."""
+    if dtype is None and x._data.dtype.kind == "u":
+        dtype = dtypes.int64
     x = x if dtype is None else x.to(dtype)
     return reduction.Sum.apply(x, _axes(dim, x.ndim), keepdim)
 

@@ -404,3 +404,19 @@ def test_integer_and_bool_sums_take_torchs_dtype_without_overflow(dtype: str):
         ours, theirs = ag.tensor(data).sum(dim), torch.tensor(data).sum(dim)
         assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
         np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int8", "uint8", "int16", "int64"])
+@pytest.mark.parametrize("name", ["exp", "log", "sqrt", "tanh", "sigmoid"])
+def test_float_functions_of_integers_and_bools_are_float32_as_torch(dtype: str, name: str):
+    """numpy computes them in float16 for bools and 8-bit integers (exp(200) overflows) and wraps -x around
+    for unsigned ones (sigmoid(uint8) was 0): torch's answer is float32."""
+    big = 100 if dtype == "int8" else 200
+    data = np.array([[1, 2], [big, 0]] if dtype != "bool" else [[True, False]], dtype=dtype)
+    ours, theirs = getattr(ag.tensor(data), name)(), getattr(torch.tensor(data), name)()
+    assert ours.dtype == ag.float32 and theirs.dtype == torch.float32
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+    for dim in (0, -1):
+        np.testing.assert_allclose(
+            ag.tensor(data).logsumexp(dim).numpy(), torch.tensor(data).logsumexp(dim).numpy(), rtol=1e-6
+        )

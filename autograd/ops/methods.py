@@ -31,6 +31,12 @@ def _axis(dim: int, ndim: int) -> int:
     return dim % n
 
 
+def _floating(x: Tensor) -> Tensor:
+    """``x``, as float32 unless floating: torch's dtype for a float function of integers or bools (numpy's
+    would be float16 for bools and 8-bit integers, and its -x wraps unsigned ones around)."""
+    return x if x._data.dtype.kind == "f" else x.to(dtypes.float32)
+
+
 def _axes(dim: Dim, ndim: int) -> tuple[int, ...] | None:
     """``dim`` (None, an int or a sequence) as a sorted tuple of axes, None for all (and for a 0-d tensor,
     whose dims 0 and -1 are its whole); an error for a dim out of range or given twice, as torch."""
@@ -220,17 +226,17 @@ def unbind(x: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
 # ----- maths --------------------------------------------------------------------------------
 def exp(x: Tensor) -> Tensor:
     """e**x."""
-    return elementwise.Exp.apply(x)
+    return elementwise.Exp.apply(_floating(x))
 
 
 def log(x: Tensor) -> Tensor:
     """Natural log (-inf at 0, nan below)."""
-    return elementwise.Log.apply(x)
+    return elementwise.Log.apply(_floating(x))
 
 
 def sqrt(x: Tensor) -> Tensor:
     """Square root."""
-    return elementwise.Sqrt.apply(x)
+    return elementwise.Sqrt.apply(_floating(x))
 
 
 def square(x: Tensor) -> Tensor:
@@ -240,12 +246,12 @@ def square(x: Tensor) -> Tensor:
 
 def tanh(x: Tensor) -> Tensor:
     """Hyperbolic tangent."""
-    return elementwise.Tanh.apply(x)
+    return elementwise.Tanh.apply(_floating(x))
 
 
 def sigmoid(x: Tensor) -> Tensor:
     """1 / (1 + e**-x), without overflow."""
-    return elementwise.Sigmoid.apply(x)
+    return elementwise.Sigmoid.apply(_floating(x))
 
 
 def relu(x: Tensor) -> Tensor:
@@ -357,18 +363,18 @@ def amin(x: Tensor, dim: Dim = None, keepdim: bool = False) -> Tensor:
 def logsumexp(x: Tensor, dim: Dim, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x), dim)) computed without overflow (``dim``: an int or a tuple)."""
     axes = _axes(dim, x.ndim)
-    out = activation.LogSumExp.apply(x, axes)
+    out = activation.LogSumExp.apply(_floating(x), axes)
     return out if keepdim else squeeze(out, axes or ())
 
 
 def softmax(x: Tensor, dim: int) -> Tensor:
     """exp(x) / sum(exp(x), dim): probabilities along ``dim``, stable for large inputs."""
-    return activation.Softmax.apply(x, _axis(dim, x.ndim))
+    return activation.Softmax.apply(_floating(x), _axis(dim, x.ndim))
 
 
 def log_softmax(x: Tensor, dim: int) -> Tensor:
     """x - logsumexp(x, dim): log-probabilities along ``dim``, stable for large inputs."""
-    return activation.LogSoftmax.apply(x, _axis(dim, x.ndim))
+    return activation.LogSoftmax.apply(_floating(x), _axis(dim, x.ndim))
 
 
 def matmul(x: Any, other: Any) -> Tensor:

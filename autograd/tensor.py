@@ -509,11 +509,11 @@ class Tensor(Node):
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         """Indices of the largest values (over all elements, flattened, when ``dim`` is None)."""
-        return _wrap(np.argmax(self._data, axis=dim, keepdims=keepdim and dim is not None))
+        return _wrap(np.argmax(self._data, axis=dim, keepdims=keepdim))
 
     def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         """Indices of the smallest values (over all elements, flattened, when ``dim`` is None)."""
-        return _wrap(np.argmin(self._data, axis=dim, keepdims=keepdim and dim is not None))
+        return _wrap(np.argmin(self._data, axis=dim, keepdims=keepdim))
 
     def sign(self) -> Tensor:
         """-1, 0 or 1 per element (its derivative is zero, so no graph)."""
@@ -617,8 +617,8 @@ def op_name(op: Any) -> str:
 
 def _wrap(array: np.ndarray, counter: list[Any] | None = None) -> Tensor:
     """A tensor around ``array`` (no copy) that requires no grad; ``counter`` when it views another tensor's
-    storage."""
-    return _fill(_new(Tensor), array, counter, None, None)
+    storage. numpy's scalars (what its functions give for 0-d results) become 0-d arrays."""
+    return _fill(_new(Tensor), array if type(array) is _ndarray else np.asarray(array), counter, None, None)
 
 
 def _fill(t: Tensor, array: np.ndarray, counter: list[Any] | None, prev: Any, op: Any) -> Tensor:
@@ -847,8 +847,10 @@ def _inplace(t: Tensor, op: Any, write: Callable[..., Any], *args: Any) -> Tenso
     A recorded in-place op is refused on a leaf that requires grad (as torch) and on a storage that a recorded
     op already read (torch rebases those readers; here they would silently see the new values).
     """
-    recording = STATE.grad_enabled and (
-        t.requires_grad or any(isinstance(a, Tensor) and a.requires_grad for a in args)
+    recording = (  # an integer tensor takes the values, not a gradient (it cannot require one)
+        STATE.grad_enabled
+        and t._data.dtype.kind == "f"
+        and (t.requires_grad or any(isinstance(a, Tensor) and a.requires_grad for a in args))
     )
     if not recording:  # an optimiser's update: keep it short
         if len(args) == 1:  # p -= lr * p.grad

@@ -3,6 +3,8 @@ derivatives through create_graph, in float64."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 import torch
@@ -420,3 +422,80 @@ def test_float_functions_of_integers_and_bools_are_float32_as_torch(dtype: str, 
         np.testing.assert_allclose(
             ag.tensor(data).logsumexp(dim).numpy(), torch.tensor(data).logsumexp(dim).numpy(), rtol=1e-6
         )
+
+
+def _grads(lib: Any, compute: Any, *arrays: Any) -> tuple[Any, list[Any]]:
+    """``compute`` on leaves made from ``arrays`` with ``lib``: its values and the leaves' gradients."""
+    leaves = [lib.tensor(np.asarray(a, dtype=np.float32), requires_grad=True) for a in arrays]
+    out = compute(*leaves)
+    out.backward(lib.ones_like(out))
+    return out.detach().numpy(), [None if x.grad is None else x.grad.numpy() for x in leaves]
+
+
+NAN = float("nan")
+PARITY = {  # name: (computation, inputs) whose values and gradients must be torch's
+    "clamp by crossing tensor bounds (the high one wins)": (
+        lambda x, lo, hi: x.clamp(lo, hi),
+        (
+            [0.0, 1.0, 2.0, 4.0, 2.0, 2.0, NAN, 1.5, 0.5],
+            [1, 1, 1, 1, 3, 2, 1, 2, 3],
+            [3, 3, 3, 3, 1, 2, 3, 1, 1],
+        ),
+    ),
+    "elu passes the gradient at nan": (
+        lambda x: F.elu(x) if isinstance(x, torch.Tensor) else x.elu(),
+        ([NAN, -1.0, 0.0, 2.0],),
+    ),
+    "max() gives the gradient to the nans": (lambda x: x.max(), ([1.0, NAN, 3.0, NAN],)),
+    "min() gives the gradient to the nans": (lambda x: x.min(), ([1.0, NAN, 3.0],)),
+    "copy_ into a clone: zeros for what it overwrote": (
+        lambda x, s: x.clone().copy_(s) * 2,
+        ([1.0, 2.0], [3.0]),
+    ),
+    "fill_ of a clone: zeros for what it overwrote": (lambda x: x.clone().fill_(3.0) * 2, ([1.0, 2.0],)),
+    "sum over dim=() is over every dim": (lambda x: x.sum(dim=()), ([[1.0, 2.0], [3.0, 4.0]],)),
+    "mean over dim=()": (lambda x: x.mean(dim=()), ([[1.0, 2.0], [3.0, 4.0]],)),
+    "amax over dim=()": (lambda x: x.amax(dim=()), ([[1.0, 2.0], [3.0, 4.0]],)),
+}
+
+
+@pytest.mark.parametrize("name", PARITY)
+def test_edge_cases_match_torch_in_values_and_gradients(name: str):
+    compute, arrays = PARITY[name]
+    (ours, our_grads), (theirs, their_grads) = (_grads(lib, compute, *arrays) for lib in (ag, torch))
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6, equal_nan=True)
+    for mine, torchs in zip(our_grads, their_grads, strict=True):
+        assert (mine is None) == (torchs is None)
+        if mine is not None:
+            np.testing.assert_allclose(mine, torchs, rtol=1e-6, equal_nan=True)
+
+
+def test_the_exponents_gradient_of_an_integer_base_is_taken_at_the_results_precision():
+    base = np.array([2, 3, 5], np.int8)
+    grads = []
+    for lib in (ag, torch):
+        b = lib.tensor([1.5, 2.0, 2.5], requires_grad=True)
+        (lib.tensor(base) ** b).sum().backward()
+        grads.append(b.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-6)
+
+
+def test_softmax_family_over_an_empty_dim_and_arg_reductions_keep_torchs_shapes():
+    for lib in (ag, torch):
+        empty = lib.zeros(0, 3)
+        assert tuple(empty.softmax(0).shape) == tuple(empty.log_softmax(0).shape) == (0, 3)
+        np.testing.assert_array_equal(empty.logsumexp(0).numpy(), [-np.inf] * 3)
+        x = lib.tensor([[1.0, 3.0, 2.0]])
+        np.testing.assert_allclose([x.var(dim=()).item(), x.std(dim=()).item()], [1.0, 1.0])  # every dim
+        assert tuple(x.argmax(keepdim=True).shape) == tuple(x.argmin(1, keepdim=True).shape) == (1, 1)
+    zero_d = [ag.tensor([1.0, 3.0]).argmax(), ag.tensor(2.0) == 2.0, ~ag.tensor(True), ag.tensor(2.0).sign()]
+    assert all(type(t.numpy()) is np.ndarray for t in zero_d)  # not numpy's scalars
+
+
+def test_an_integer_tensor_takes_values_in_place_but_never_a_gradient():
+    for lib in (ag, torch):
+        v = lib.tensor([1.7, 2.2], requires_grad=True)
+        t = lib.tensor([0, 0])
+        t.copy_(v)
+        t[0] = v[1]
+        assert not t.requires_grad and t.tolist() == [2, 2]

@@ -14,7 +14,7 @@ _max, _sum = np.maximum.reduce, np.add.reduce  # ndarray.max and .sum without th
 
 def _shifted(a: Any, axis: Any) -> tuple[Any, Any]:
     """(a - max, max) along ``axis``, the max taken as 0 where infinite: exp(a - max) cannot overflow."""
-    top = _max(a, axis=axis, keepdims=True)
+    top = _max(a, axis=axis, keepdims=True, initial=-np.inf)  # -inf over an empty axis (torch's answer)
     top = np.where(np.isfinite(top), top, 0)
     return a - top, top
 

@@ -98,7 +98,11 @@ class Pow(Op):
     def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
         a, b, nonzero_exponent, out, zero_base = ctx._saved
         ga = where(nonzero_exponent, g * b * a ** (b - 1), 0.0) if ctx._needs[0] else None
-        return ga, None if out is None else where(zero_base, 0.0, g * out * log(a))
+        if out is None:
+            return ga, None
+        if type(a) is np.ndarray and a.dtype != out.dtype:  # log a at the result's precision (numpy's log
+            a = a.astype(out.dtype)  # of 8-bit integers is float16), as torch
+        return ga, where(zero_base, 0.0, g * out * log(a))
 
 
 class Neg(Op):
@@ -265,41 +269,42 @@ class LeakyRelu(Op):
 
 class Elu(Op):
     """a for a > 0, alpha (e^a - 1) otherwise; the derivative there is out + alpha, except at a == 0 where
-    it is the constant alpha (so the second derivative there is 0, as torch)."""
+    it is the constant alpha (so the second derivative there is 0, as torch). As torch's, the gradient
+    takes the e^a branch where a <= 0 only: at nan it passes unchanged."""
 
     __slots__ = ()
     _operands = 1
 
     @staticmethod
     def forward(ctx: Any, a: Any, alpha: float) -> Any:
-        positive = a > 0
-        out = np.where(positive, a, alpha * np.expm1(np.minimum(a, 0)))
-        ctx._saved = (positive, a >= 0, out, alpha)
+        out = np.where(a > 0, a, alpha * np.expm1(np.minimum(a, 0)))
+        ctx._saved = (a <= 0, a == 0, out, alpha)
         return out
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
-        positive, flat, out, alpha = ctx._saved
-        return where(positive, g, where(flat, g * alpha, g * (out + alpha))), None
+        curved, flat, out, alpha = ctx._saved
+        return where(curved, where(flat, g * alpha, g * (out + alpha)), g), None
 
 
 class Clamp(Op):
-    """a clipped into [low, high] (either may be None); the gradient passes where low <= a <= high (not
-    at nan), and goes to a tensor bound where it clipped, as in torch."""
+    """a clipped into [low, high] (either may be None): min(max(a, low), high), so where the bounds cross
+    the result is high. The gradient passes where low <= a <= high (not at nan), and goes to the tensor
+    bound that gave the result, as in torch."""
 
     __slots__ = ()
 
     @staticmethod
     def forward(ctx: Any, a: Any, low: Any, high: Any) -> Any:
         no, every = np.zeros(np.shape(a), bool), np.ones(np.shape(a), bool)
-        below = no if low is None else np.less(a, low)
-        above = no if high is None else np.greater(a, high)
+        raised = a if low is None else np.maximum(a, low)
+        above = no if high is None else np.greater(raised, high)
+        below = no if low is None else np.less(a, low) & ~above
         inside = (every if low is None else np.greater_equal(a, low)) & (
             every if high is None else np.less_equal(a, high)
         )
         ctx._saved = (inside, below, above)
-        out = a if low is None else np.maximum(a, low)
-        return out if high is None else np.minimum(out, high)
+        return raised if high is None else np.minimum(raised, high)
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> tuple[Any, ...]:

@@ -382,6 +382,11 @@ def log(x: Any) -> Any:
     return x.log() if isinstance(x, Tensor) else np.log(x)
 
 
+def zeros(x: Any) -> Any:
+    """Zeros shaped like ``x`` (an ndarray, or a Tensor): the gradient of values an op overwrote."""
+    return _wrap(np.zeros_like(x._data)) if isinstance(x, Tensor) else np.zeros_like(x)
+
+
 def where(condition: np.ndarray, a: Any, b: Any) -> Any:
     """``a`` where ``condition`` (a constant bool array) holds, else ``b``."""
     if isinstance(a, Tensor) or isinstance(b, Tensor):

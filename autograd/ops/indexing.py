@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .function import Op, ViewOp, where
+from .function import Op, ViewOp, where, zeros
 
 _BASIC = (int, slice, type(None), type(Ellipsis), np.integer)
 
@@ -89,7 +89,8 @@ class SetItem(Op):
 
 
 class Copy(Op):
-    """``src`` broadcast into ``a``'s shape and dtype (``copy_``); the gradient goes to ``src``."""
+    """``src`` broadcast into ``a``'s shape and dtype (``copy_``); the gradient goes to ``src``, and ``a``'s
+    overwritten values get zeros (as torch: not None)."""
 
     __slots__ = ()
 
@@ -99,4 +100,4 @@ class Copy(Op):
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
-        return None, g
+        return zeros(g) if ctx._needs[0] else None, g

@@ -38,14 +38,17 @@ def _floating(x: Tensor) -> Tensor:
 
 
 def _axes(dim: Dim, ndim: int) -> tuple[int, ...] | None:
-    """``dim`` (None, an int or a sequence) as a sorted tuple of axes, None for all (and for a 0-d tensor,
-    whose dims 0 and -1 are its whole); an error for a dim out of range or given twice, as torch."""
+    """``dim`` (None, an int or a sequence) as a sorted tuple of axes, None for all (and, as torch, for an
+    empty sequence and for a 0-d tensor, whose dims 0 and -1 are its whole); an error for a dim out of range
+    or given twice, as torch."""
     if dim is None:
         return None
     if isinstance(dim, int):  # the commonest: x.sum(1)
         axis = _axis(dim, ndim)
         return (axis,) if ndim else None
     dims = tuple(dim)
+    if not dims:
+        return None
     axes = [_axis(d, ndim) for d in dims]
     if len(set(axes)) != len(axes):
         repeated = next(d for d, a in zip(dims, axes, strict=True) if axes.count(a) > 1)
@@ -292,7 +295,8 @@ def where(condition: Any, x: Any, other: Any) -> Tensor:
 
 
 def sum(x: Tensor, dim: Dim = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:  # noqa: A001
-    """The sum over ``dim`` (all elements when None); unsigned integers sum as int64, as torch (numpy: uint64)."""
+    """The sum over ``dim`` (all elements when None); unsigned integers sum as int64, as torch (numpy would
+    give uint64)."""
     if dtype is None and x._data.dtype.kind == "u":
         dtype = dtypes.int64
     x = x if dtype is None else x.to(dtype)

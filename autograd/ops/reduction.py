@@ -81,6 +81,8 @@ class Extremum(Op):
         best = (np.max if largest else np.min)(a, axis=axes, keepdims=True)
         if spread:
             hits = a == best
+            if (best != best).any():  # a nan is the extremum: the nans share the gradient, as torch
+                hits |= (a != a) & (best != best)
             weight = hits / hits.sum(axis=axes, keepdims=True)
         else:
             (axis,) = axes

@@ -45,6 +45,46 @@ def infer(array: np.ndarray, source: Any) -> np.ndarray:
     return array
 
 
+def _category(dtype: np.dtype) -> int:
+    """0 for bool, 1 for integers, 2 for floats: torch promotes across categories by category alone."""
+    return 2 if dtype.kind == "f" else 0 if dtype.kind == "b" else 1
+
+
+def _promote(a: np.dtype | None, b: np.dtype | None) -> np.dtype | None:
+    """torch.promote_types: the higher category's dtype (float16 + int64 is float16), within one category
+    the one that holds both (numpy's rule there: int8 + uint8 is int16)."""
+    if a is None or b is None:
+        return b if a is None else a
+    ca, cb = _category(a), _category(b)
+    return np.promote_types(a, b) if ca == cb else a if ca > cb else b
+
+
+def _combine(higher: np.dtype | None, lower: np.dtype | None) -> np.dtype | None:
+    """torch's rule between priorities: a lower-priority operand counts only if its category is higher."""
+    if higher is None or lower is not None and _category(lower) > _category(higher):
+        return _promote(higher, lower)
+    return higher
+
+
+def result_type(*operands: Any) -> np.dtype:
+    """torch.result_type of arrays and Python numbers: tensors with dimensions decide, then 0-d tensors,
+    then numbers (bool, int64, float32), each only where it brings a higher category (bool < int < float):
+    an int8 tensor plus a 0-d int64 tensor stays int8, a float16 tensor times an int64 one is float16."""
+    dimensioned = zero_d = number = None
+    for x in operands:
+        if isinstance(x, np.ndarray):
+            if x.ndim:
+                dimensioned = _promote(dimensioned, x.dtype)
+            else:
+                zero_d = _promote(zero_d, x.dtype)
+        else:
+            kind = np.asarray(x).dtype.kind
+            number = _promote(number, bool_ if kind == "b" else DEFAULT_FLOAT if kind == "f" else int64)
+    result = _combine(dimensioned, _combine(zero_d, number))
+    assert result is not None, "result_type needs an operand"
+    return result
+
+
 def demote(result: np.ndarray, inputs: tuple[Any, ...]) -> np.ndarray:
     """A float64 result that torch would make float32: no dimensioned input is float64 (0-d float64 tensors
     count only when no dimensioned input is floating; Python and numpy scalars never count)."""

@@ -727,7 +727,12 @@ def _index(index: Any) -> Any:
 
 
 def _compare(ufunc: Any, a: Tensor, b: Any) -> Tensor:
-    return _wrap(ufunc(a._data, _raw(b)))
+    """``ufunc(a, b)`` without grad, in torch's result type when ``b`` is a tensor or an array of another
+    dtype (a 0-d int64 tensor against a uint8 one compares as uint8)."""
+    x, y = a._data, _raw(b)
+    if type(y) is _ndarray and y.dtype != x.dtype:
+        x, y = (v._data for v in promoted(a, _wrap(y)))
+    return _wrap(ufunc(x, y))
 
 
 def _gather(parent: Tensor, g: Any, upstream: Any) -> None:
@@ -903,6 +908,6 @@ def _storage(t: Tensor) -> list[Any]:
 # The ops are defined in terms of Tensor, so they are imported after it; methods attaches itself to Tensor.
 from .ops import methods  # noqa: E402, F401
 from .ops.elementwise import Abs, Add, Cast, Clamp, Clone, Div, Mul, Neg, Pow, Sub  # noqa: E402
-from .ops.function import apply_scalar, binary  # noqa: E402
+from .ops.function import apply_scalar, binary, promoted  # noqa: E402
 from .ops.indexing import Copy, Index, SetItem  # noqa: E402
 from .ops.linalg import MatMul  # noqa: E402

@@ -499,3 +499,59 @@ def test_an_integer_tensor_takes_values_in_place_but_never_a_gradient():
         t.copy_(v)
         t[0] = v[1]
         assert not t.requires_grad and t.tolist() == [2, 2]
+
+
+PROMOTING = {
+    "add": lambda lib, a, b: a + b,
+    "sub": lambda lib, a, b: a - b,
+    "mul": lambda lib, a, b: a * b,
+    "div": lambda lib, a, b: a / b,
+    "maximum": lambda lib, a, b: lib.maximum(a, b),
+    "lt": lambda lib, a, b: a < b,
+    "eq": lambda lib, a, b: a == b,
+    "cat": lambda lib, a, b: lib.cat([a.reshape(-1), b.reshape(-1)]),
+    "where": lambda lib, a, b: lib.where(lib.tensor([True, False]), a, b),
+}
+KINDS = ["bool", "uint8", "int8", "int64", "float16", "float32", "float64"]
+
+
+@pytest.mark.parametrize("name", PROMOTING)
+@pytest.mark.parametrize("first", KINDS)
+def test_two_dtypes_promote_as_torch_with_0d_tensors_counting_less(name: str, first: str):
+    """torch's rules, not numpy's: float16 times int64 is float16, int8 plus a 0-d int64 stays int8 (and
+    wraps as torch), a 0-d int64 -1 compared with uint8 is 255."""
+    values = {"bool": [True, False], "uint8": [1, 250], "int8": [-3, 100]}
+    compute = PROMOTING[name]
+    for second in KINDS:
+        for zero_d in (False, True):
+            made = []
+            for lib in (ag, torch):
+                kind = {"bool": "bool_"} if lib is ag else {}
+                a = lib.tensor(values.get(first, [1.5, -2.0]), dtype=getattr(lib, kind.get(first, first)))
+                b = lib.tensor(-1 if second != "bool" else True, dtype=getattr(lib, kind.get(second, second)))
+                b = b if zero_d else b.expand(2).clone()
+                try:
+                    made.append(compute(lib, a, b))
+                except (RuntimeError, TypeError):  # torch refuses bool subtraction, numpy too
+                    made.append(None)
+            ours, theirs = made
+            if theirs is None:
+                continue
+            assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch."), (second, zero_d)
+            np.testing.assert_allclose(ours.numpy().astype(float), theirs.numpy().astype(float), rtol=1e-3)
+
+
+def test_a_mixed_product_sends_each_gradient_back_in_its_own_dtype_and_checks_the_original():
+    grads = []
+    for lib in (ag, torch):
+        x = lib.tensor([1.0, 2.0], dtype=lib.float16, requires_grad=True)
+        w = lib.tensor(3.0, requires_grad=True)  # 0-d float32: the product stays float16
+        y = x * w
+        y.sum().backward()
+        grads.append((str(y.dtype), str(x.grad.dtype), str(w.grad.dtype), x.grad.tolist(), w.grad.item()))
+    assert grads[0] == tuple(g.replace("torch.", "") if isinstance(g, str) else g for g in grads[1])
+    w, c = ag.tensor([3.0, 4.0], requires_grad=True), ag.tensor([1.0, 2.0], dtype=ag.float64)
+    z = w * c  # saves a float32 copy of c, and c's version: as torch, which saves c itself
+    c.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.sum().backward()

@@ -66,6 +66,7 @@ class Div(Op):
     __slots__ = ()
     _operands = 2
     _edges = True
+    _floats = True
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:

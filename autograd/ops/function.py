@@ -51,6 +51,7 @@ class Function:
     _view = False  # ViewOp: the result may view the first input's memory
     _promotes = False  # Op: a float64 result came from numpy's promotion, so apply torch's (dtypes.demote)
     _edges = False  # Op: forward can meet a domain's edge; run it with numpy's warnings off (see _finish)
+    _floats = False  # Op: its result is floating for any inputs (true division), so mixed ones become floats
 
     @staticmethod
     def forward(ctx: Any, *args: Any) -> Any:
@@ -200,6 +201,8 @@ def binary(op: type[Op], a: Any, b: Any) -> Tensor:
         y, need_b = b._data, b.requires_grad
     else:
         y, need_b = b, False
+    if type(y) is _ndarray and x.dtype is not y.dtype and type(x) is _ndarray:  # two dtypes: torch's rules
+        return _mixed(op, a, b)
     if (need_a or need_b) and SWITCHED and not STATE.grad_enabled:
         need_a = need_b = False
     out._needs = _PAIRS[need_a][need_b]
@@ -212,6 +215,33 @@ def binary(op: type[Op], a: Any, b: Any) -> Tensor:
         out._saved = ()
         return _finish(op, out, (a, b), (x, y), prev)
     return _result(op, out, raw, (a, b), (x, y), prev)
+
+
+def promoted(*operands: Any, floats: bool = False) -> tuple[Any, ...]:
+    """Tensors and arrays cast to torch's result type of all ``operands`` (``dtypes.result_type``; with
+    ``floats``, the default float where that is not floating), a tensor by a recorded cast, so its gradient
+    comes back in its own dtype; numbers stay as they are."""
+    dtype = dtypes.result_type(*[x._data if isinstance(x, Tensor) else x for x in operands])
+    if floats and not dtypes.is_floating(dtype):
+        dtype = dtypes.DEFAULT_FLOAT
+    return tuple(
+        x.to(dtype) if isinstance(x, Tensor) else x.astype(dtype, copy=False) if type(x) is _ndarray else x
+        for x in operands
+    )
+
+
+def _mixed(op: type[Op], a: Any, b: Any) -> Tensor:
+    """``binary`` for operands of two dtypes, cast to torch's result type first (``promoted``). A cast the op
+    saved is a copy, so its version is the original tensor's: changing that one in place still makes
+    backward refuse, as in torch (which casts inside the op and saves the original)."""
+    cast = promoted(a, b, floats=op._floats)
+    out = _apply(op, cast)
+    if out._saved:
+        for original, copy in zip((a, b), cast, strict=True):
+            if copy is not original and isinstance(original, Tensor):
+                if any(saved is copy._data for saved in out._saved):
+                    out._versions = [*(out._versions or ()), (original, original._version)]
+    return out
 
 
 def _result(

@@ -16,6 +16,7 @@ import numpy as np
 from .. import dtypes
 from ..tensor import MaxResult, Tensor, _wrap
 from . import activation, elementwise, linalg, reduction, shape
+from .function import promoted
 
 Dim = int | Sequence[int] | None
 
@@ -177,7 +178,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
         raise RuntimeError("cat: expected a non-empty sequence of tensors")
     axis = _axis(dim, tensors[0].ndim)
     try:
-        return shape.Cat.apply(axis, *tensors)
+        return shape.Cat.apply(axis, *promoted(*tensors))
     except ValueError as error:
         raise RuntimeError(f"cat: {error} (shapes {[tuple(t.shape) for t in tensors]})") from None
 
@@ -290,8 +291,9 @@ def minimum(x: Any, other: Any) -> Tensor:
 
 
 def where(condition: Any, x: Any, other: Any) -> Tensor:
-    """``x`` where ``condition`` is True, ``other`` elsewhere (broadcasting all three)."""
-    return elementwise.Where.apply(condition, x, other)
+    """``x`` where ``condition`` is True, ``other`` elsewhere (broadcasting all three), in torch's result
+    type of ``x`` and ``other``."""
+    return elementwise.Where.apply(condition, *promoted(x, other))
 
 
 def sum(x: Tensor, dim: Dim = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:  # noqa: A001

@@ -448,6 +448,11 @@ PARITY = {  # name: (computation, inputs) whose values and gradients must be tor
     ),
     "max() gives the gradient to the nans": (lambda x: x.max(), ([1.0, NAN, 3.0, NAN],)),
     "min() gives the gradient to the nans": (lambda x: x.min(), ([1.0, NAN, 3.0],)),
+    "amax(dim) of a row with nan: nan gradients in that row": (
+        lambda x: x.amax(1),
+        ([[1.0, NAN, 3.0], [1.0, 2.0, 0.0]],),
+    ),
+    "max(dim) of a row with nan: to its first nan": (lambda x: x.max(1)[0], ([[1.0, NAN, 3.0, NAN]],)),
     "copy_ into a clone: zeros for what it overwrote": (
         lambda x, s: x.clone().copy_(s) * 2,
         ([1.0, 2.0], [3.0]),
@@ -487,6 +492,7 @@ def test_softmax_family_over_an_empty_dim_and_arg_reductions_keep_torchs_shapes(
         np.testing.assert_array_equal(empty.logsumexp(0).numpy(), [-np.inf] * 3)
         x = lib.tensor([[1.0, 3.0, 2.0]])
         np.testing.assert_allclose([x.var(dim=()).item(), x.std(dim=()).item()], [1.0, 1.0])  # every dim
+        assert x.logsumexp(dim=(0, 1)).shape == ()
         assert tuple(x.argmax(keepdim=True).shape) == tuple(x.argmin(1, keepdim=True).shape) == (1, 1)
     zero_d = [ag.tensor([1.0, 3.0]).argmax(), ag.tensor(2.0) == 2.0, ~ag.tensor(True), ag.tensor(2.0).sign()]
     assert all(type(t.numpy()) is np.ndarray for t in zero_d)  # not numpy's scalars
@@ -539,6 +545,16 @@ def test_two_dtypes_promote_as_torch_with_0d_tensors_counting_less(name: str, fi
                 continue
             assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch."), (second, zero_d)
             np.testing.assert_allclose(ours.numpy().astype(float), theirs.numpy().astype(float), rtol=1e-3)
+
+
+def test_clamp_by_tensor_bounds_of_other_dtypes_takes_torchs_result_type():
+    for low in ([1.0, 1.0], 1.0):  # a float32 bound with dimensions decides, a 0-d one does not
+        made = []
+        for lib in (ag, torch):
+            x = lib.tensor([0.5, 2.5], dtype=lib.float16)
+            clipped = x.clamp(lib.tensor(low), lib.tensor(2, dtype=lib.int64))
+            made.append((str(clipped.dtype).removeprefix("torch."), clipped.tolist()))
+        assert made[0] == made[1] and made[0][1] == [1.0, 2.0]
 
 
 def test_a_mixed_product_sends_each_gradient_back_in_its_own_dtype_and_checks_the_original():

@@ -201,7 +201,7 @@ def binary(op: type[Op], a: Any, b: Any) -> Tensor:
         y, need_b = b._data, b.requires_grad
     else:
         y, need_b = b, False
-    if type(y) is _ndarray and x.dtype is not y.dtype and type(x) is _ndarray:  # two dtypes: torch's rules
+    if type(y) is _ndarray and type(x) is _ndarray and x.dtype is not y.dtype:  # two dtypes: torch's rules
         return _mixed(op, a, b)
     if (need_a or need_b) and SWITCHED and not STATE.grad_enabled:
         need_a = need_b = False
@@ -220,8 +220,8 @@ def binary(op: type[Op], a: Any, b: Any) -> Tensor:
 def promoted(*operands: Any, floats: bool = False) -> tuple[Any, ...]:
     """Tensors and arrays cast to torch's result type of all ``operands`` (``dtypes.result_type``; with
     ``floats``, the default float where that is not floating), a tensor by a recorded cast, so its gradient
-    comes back in its own dtype; numbers stay as they are."""
-    dtype = dtypes.result_type(*[x._data if isinstance(x, Tensor) else x for x in operands])
+    comes back in its own dtype; numbers (and None) stay as they are."""
+    dtype = dtypes.result_type(*[x._data if isinstance(x, Tensor) else x for x in operands if x is not None])
     if floats and not dtypes.is_floating(dtype):
         dtype = dtypes.DEFAULT_FLOAT
     return tuple(

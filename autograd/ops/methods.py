@@ -277,6 +277,8 @@ def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 
     """x limited to [min, max] (either may be None or a tensor)."""
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):  # torch's result type of all three
+        x, min, max = promoted(x, min, max)
     return elementwise.Clamp.apply(x, min, max)
 
 
@@ -333,7 +335,7 @@ def _extremum(x: Tensor, dim: Any, keepdim: bool, largest: bool) -> Any:
     if isinstance(dim, Tensor):  # torch.max(a, b) is maximum
         return maximum(x, dim) if largest else minimum(x, dim)
     if dim is None:
-        return reduction.Extremum.apply(x, None, False, largest, True)
+        return reduction.Extremum.apply(x, None, False, largest, True, True)
     if isinstance(dim, bool) or not isinstance(dim, int):
         name = "max" if largest else "min"
         raise TypeError(
@@ -341,7 +343,7 @@ def _extremum(x: Tensor, dim: Any, keepdim: bool, largest: bool) -> Any:
             f"{type(dim).__name__}; use a{name} to reduce over several dims"
         )
     axes = _axes(dim, x.ndim)  # None for a 0-d tensor: its one element is the extremum, at index 0
-    values = reduction.Extremum.apply(x, axes, keepdim, largest, axes is None)
+    values = reduction.Extremum.apply(x, axes, keepdim, largest, axes is None, axes is None)
     indices = (x.argmax if largest else x.argmin)(axes[0] if axes else None, keepdim)
     return MaxResult(values, indices)
 
@@ -358,19 +360,19 @@ def min(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
 
 def amax(x: Tensor, dim: Dim = None, keepdim: bool = False) -> Tensor:
     """The largest values over ``dim`` (ties share the gradient equally)."""
-    return reduction.Extremum.apply(x, _axes(dim, x.ndim), keepdim, True, True)
+    return reduction.Extremum.apply(x, _axes(dim, x.ndim), keepdim, True, True, False)
 
 
 def amin(x: Tensor, dim: Dim = None, keepdim: bool = False) -> Tensor:
     """The smallest values over ``dim`` (ties share the gradient equally)."""
-    return reduction.Extremum.apply(x, _axes(dim, x.ndim), keepdim, False, True)
+    return reduction.Extremum.apply(x, _axes(dim, x.ndim), keepdim, False, True, False)
 
 
 def logsumexp(x: Tensor, dim: Dim, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x), dim)) computed without overflow (``dim``: an int or a tuple)."""
     axes = _axes(dim, x.ndim)
     out = activation.LogSumExp.apply(_floating(x), axes)
-    return out if keepdim else squeeze(out, axes or ())
+    return out if keepdim else squeeze(out, tuple(range(out.ndim)) if axes is None else axes)
 
 
 def softmax(x: Tensor, dim: int) -> Tensor:

@@ -68,7 +68,9 @@ class Mean(Op):
 
 class Extremum(Op):
     """max or min over ``axes``. ``spread``: ties share the gradient equally (torch's max() and amax);
-    otherwise it all goes to the element whose index is returned (torch's max(dim))."""
+    otherwise it all goes to the element whose index is returned (torch's max(dim)). Where nan is the
+    extremum, ``nans`` gives the nans the gradient (torch's max() and min() of everything), else every
+    element's is nan (amax's, 0 / 0)."""
 
     __slots__ = ()
     _operands = 1
@@ -76,12 +78,12 @@ class Extremum(Op):
 
     @staticmethod
     def forward(
-        ctx: Any, a: Any, axes: tuple[int, ...] | None, keepdim: bool, largest: bool, spread: bool
+        ctx: Any, a: Any, axes: tuple[int, ...] | None, keepdim: bool, largest: bool, spread: bool, nans: bool
     ) -> Any:
         best = (np.max if largest else np.min)(a, axis=axes, keepdims=True)
         if spread:
             hits = a == best
-            if (best != best).any():  # a nan is the extremum: the nans share the gradient, as torch
+            if nans and (best != best).any():
                 hits |= (a != a) & (best != best)
             weight = hits / hits.sum(axis=axes, keepdims=True)
         else:
@@ -99,7 +101,7 @@ class Extremum(Op):
     @staticmethod
     def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
         weight, kept = ctx._saved
-        return g.reshape(kept) * weight, None, None, None, None
+        return g.reshape(kept) * weight, None, None, None, None, None
 
 
 class SafeSqrt(Op):

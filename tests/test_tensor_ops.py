@@ -571,3 +571,14 @@ def test_a_mixed_product_sends_each_gradient_back_in_its_own_dtype_and_checks_th
     c.mul_(2)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         z.sum().backward()
+
+
+@pytest.mark.parametrize("number", [True, 2, 0.5])
+def test_python_numbers_on_either_side_keep_the_tensors_dtype_as_torch(number: Any):
+    for kind in ("float16", "float32", "int64"):
+        results = []
+        for lib in (ag, torch):
+            x = lib.tensor([1, 2], dtype=getattr(lib, kind))
+            made = (number * x, x + number)
+            results.append([(str(r.dtype).removeprefix("torch."), r.tolist()) for r in made])
+        assert results[0] == results[1]

@@ -77,8 +77,16 @@ class DataLoader:
             yield slice(start, stop) if order is None else order[start:stop]
 
     def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        """Each batch in memory of its own, as torch's collation makes it: changing a batch in place
+        leaves the dataset alone (a slice would be a view)."""
         for index in self.batch_indices():
-            yield self.dataset[index]
+            batch = self.dataset[index]
+            yield batch if not isinstance(index, slice) else tuple(_own(x) for x in batch)
+
+
+def _own(x: Any) -> Any:
+    """A copy of a tensor (``clone``) or an array (``copy``)."""
+    return x.clone() if hasattr(x, "clone") else x.copy()
 
 
 def _rng(seed: int | None) -> np.random.Generator:

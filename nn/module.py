@@ -14,18 +14,23 @@ from typing import Any
 import numpy as np
 
 from autograd import Tensor, dtypes, no_grad
-from autograd.tensor import RemovableHandle
+from autograd.tensor import RemovableHandle, _copy_state
 
 Hook = Callable[["Module", tuple[Any, ...], Any], Any]
 
 
 class Parameter(Tensor):
-    """A Tensor that a ``Module`` registers as a weight to learn (``requires_grad=True`` by default)."""
+    """A Tensor that a ``Module`` registers as a weight to learn (``requires_grad=True`` by default). Made
+    from a tensor it shares that tensor's storage and version counter, as torch's; from data it copies."""
 
     __slots__ = ()
 
     def __init__(self, data: Any, requires_grad: bool = True) -> None:
-        super().__init__(data, requires_grad=requires_grad)
+        if isinstance(data, Tensor):
+            _copy_state(self, data.detach())
+            self.requires_grad_(requires_grad)
+        else:
+            super().__init__(data, requires_grad=requires_grad)
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
@@ -119,15 +124,17 @@ class Module:
         for _, module in self.named_children():
             yield module
 
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        """This module (named ``prefix``) and every descendant, depth first, each once."""
+    def named_modules(self, prefix: str = "", remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
+        """This module (named ``prefix``) and every descendant, depth first; a module reached twice (a layer
+        used twice) comes once unless ``remove_duplicate`` is False."""
         seen: set[int] = set()
         stack: list[tuple[str, Module]] = [(prefix, self)]
         while stack:
             name, module = stack.pop()
             if id(module) in seen:
                 continue
-            seen.add(id(module))
+            if remove_duplicate:
+                seen.add(id(module))
             yield name, module
             children = [(f"{name}.{child}" if name else child, m) for child, m in module.named_children()]
             stack.extend(reversed(children))
@@ -136,15 +143,19 @@ class Module:
         for _, module in self.named_modules():
             yield module
 
-    def named_parameters(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
-        """``("0.weight", p)`` pairs in definition order; a parameter shared by two modules comes once."""
+    def named_parameters(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Parameter]]:
+        """``("0.weight", p)`` pairs in definition order; a parameter shared by two modules (or under two
+        names) comes once unless ``remove_duplicate`` is False."""
         seen: set[int] = set()
-        modules = self.named_modules(prefix) if recurse else iter([(prefix, self)])
+        modules = self.named_modules(prefix, remove_duplicate) if recurse else iter([(prefix, self)])
         for module_name, module in modules:
             for name, param in module._parameters.items():
                 if param is None or id(param) in seen:
                     continue
-                seen.add(id(param))
+                if remove_duplicate:
+                    seen.add(id(param))
                 yield (f"{module_name}.{name}" if module_name else name), param
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
@@ -201,14 +212,16 @@ class Module:
 
     # ----- weights in and out ----------------------------------------------------------------
     def state_dict(self) -> OrderedDict[str, Tensor]:
-        """Every parameter as a detached tensor sharing its storage (as torch), keyed by
-        ``named_parameters`` names."""
-        return OrderedDict((name, param.detach()) for name, param in self.named_parameters())
+        """Every parameter as a detached tensor sharing its storage (as torch), under every name it has (a
+        layer used twice is saved under both, as torch)."""
+        return OrderedDict(
+            (name, param.detach()) for name, param in self.named_parameters(remove_duplicate=False)
+        )
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> None:
         """Copies values into the parameters after checking them all: with ``strict`` the names must match
         exactly; shapes must always match. On any error nothing is changed."""
-        own = dict(self.named_parameters())
+        own = dict(self.named_parameters(remove_duplicate=False))
         arrays: dict[str, np.ndarray] = {}
         for name, value in state_dict.items():
             if name not in own:

@@ -6,26 +6,33 @@ SGD, with g = grad + weight_decay * p:
 Adam, step t, with g as above:
     m <- beta1 m + (1 - beta1) g,  v <- beta2 v + (1 - beta2) g^2
     p <- p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
-Updates run under ``no_grad`` with in-place Tensor ops; parameters whose ``.grad`` is None are skipped.
+Updates run under ``no_grad`` with in-place Tensor ops; parameters whose ``.grad`` is None (a frozen one, say)
+are skipped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from autograd import Tensor, no_grad, zeros_like
+from autograd import Tensor, enable_grad, no_grad, zeros_like
 
-ParamsArg = Iterable[Tensor] | Iterable[Mapping[str, Any]]
+ParamsArg = Iterable[Tensor] | Iterable[tuple[str, Tensor]] | Iterable[Mapping[str, Any]]
 
 
 class Optimizer:
-    """Holds parameter groups (each a dict of ``params`` and hyper-parameters) and per-parameter state."""
+    """Holds parameter groups (each a dict of ``params``, hyper-parameters and any keys of the user's) and
+    per-parameter state. ``params``: tensors, ``named_parameters()`` pairs, or dicts of such groups."""
 
     def __init__(self, params: ParamsArg, defaults: dict[str, Any]) -> None:
         self.defaults = defaults
         self.state: dict[Tensor, dict[str, Any]] = {}
         self.param_groups: list[dict[str, Any]] = []
+        if isinstance(params, Tensor):  # iterating it would give its rows, which no step updates
+            raise TypeError(
+                f"{type(self).__name__}: params must be an iterable of Tensors or dicts, got a Tensor "
+                "(pass [tensor])"
+            )
         groups = list(params)
         if not groups:
             raise ValueError(f"{type(self).__name__} got an empty parameter list")
@@ -35,17 +42,19 @@ class Optimizer:
             self.add_param_group(dict(group))  # type: ignore[arg-type]
 
     def add_param_group(self, group: dict[str, Any]) -> None:
-        """Adds a group; hyper-parameters it does not set come from the defaults."""
+        """Adds a group; hyper-parameters it does not set come from the defaults. Named parameters keep
+        their names in ``param_names``, as torch."""
         params = group["params"]
-        group["params"] = [params] if isinstance(params, Tensor) else list(params)
-        for p in group["params"]:
+        params = [params] if isinstance(params, Tensor) else list(params)
+        if params and all(isinstance(p, tuple) and len(p) == 2 for p in params):  # named_parameters()
+            group["param_names"] = [name for name, _ in params]
+            params = [p for _, p in params]
+        group["params"] = params
+        for p in params:
             if not isinstance(p, Tensor):
                 raise TypeError(f"{type(self).__name__} can only optimise Tensors, got {type(p).__name__}")
-            if not p.requires_grad:
-                raise ValueError(f"{type(self).__name__}: a parameter does not require grad")
-        unknown = set(group) - set(self.defaults) - {"params"}
-        if unknown:
-            raise TypeError(f"{type(self).__name__}: unknown hyper-parameters {sorted(unknown)}")
+            if not p.is_leaf:
+                raise ValueError(f"{type(self).__name__}: can't optimise a non-leaf Tensor (made by an op)")
         for key, value in self.defaults.items():
             group.setdefault(key, value)
         known = {id(p) for g in self.param_groups for p in g["params"]}
@@ -62,13 +71,19 @@ class Optimizer:
                 else:
                     p.grad.zero_()
 
-    def step(self) -> None:
-        """Updates every parameter that has a gradient, in place."""
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Updates every parameter that has a gradient, in place. ``closure`` (as torch's) recomputes the
+        loss with grad mode on before the update; its value is returned."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
         with no_grad():
             for group in self.param_groups:
                 for p in group["params"]:
                     if p.grad is not None:
                         self._update(p, p.grad, group, self.state.setdefault(p, {}))
+        return loss
 
     def _update(self, p: Tensor, grad: Tensor, group: dict[str, Any], state: dict[str, Any]) -> None:
         raise NotImplementedError

@@ -103,3 +103,14 @@ def test_loader_and_dataset_errors():
         DataLoader(TensorDataset(np.zeros(3)), batch_size=0)
     with pytest.raises(ValueError, match="empty"):
         DataLoader(TensorDataset(np.zeros(0)))
+
+
+def test_a_batch_is_a_copy_so_changing_it_leaves_the_dataset_alone_as_torch():
+    import autograd as ag
+    from nn.data import DataLoader, TensorDataset
+
+    X = ag.tensor(np.arange(6.0).reshape(3, 2))
+    for shuffle in (False, True):
+        for (xb,) in DataLoader(TensorDataset(X), batch_size=2, shuffle=shuffle, seed=0):
+            xb.mul_(0)
+    np.testing.assert_array_equal(X.numpy(), np.arange(6.0).reshape(3, 2))

@@ -436,3 +436,21 @@ def test_state_dict_shares_storage_like_torch():
     with autograd.no_grad():
         layer.weight.fill_(3.0)
     np.testing.assert_array_equal(state["weight"].numpy(), [[3.0, 3.0]])
+
+
+def test_a_parameter_made_from_a_tensor_shares_its_storage_as_torch():
+    for lib, param in ((autograd, nn.Parameter), (torch, torch.nn.Parameter)):
+        t = lib.tensor([0.0, 0.0, 0.0])
+        p = param(t)
+        t.fill_(5.0)
+        assert p.tolist() == [5.0, 5.0, 5.0] and p.requires_grad and p.is_leaf
+
+
+def test_a_layer_used_twice_is_saved_under_both_names_as_torch():
+    ours = nn.Sequential(*(lambda layer: (layer, nn.ReLU(), layer))(nn.Linear(2, 2)))
+    theirs = torch.nn.Sequential(*(lambda layer: (layer, torch.nn.ReLU(), layer))(torch.nn.Linear(2, 2)))
+    names = ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == names
+    assert [name for name, _ in ours.named_parameters()] == ["0.weight", "0.bias"]  # parameters(): once
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    np.testing.assert_allclose(ours[0].weight.numpy(), theirs[0].weight.detach().numpy())

@@ -99,3 +99,35 @@ def test_optimizer_errors():
         SGD([np.ones(2)], lr=0.1)
     with pytest.raises(ValueError, match="more than one"):
         SGD([{"params": [p]}, {"params": [p]}], lr=0.1)
+
+
+def test_optimisers_take_what_torch_takes_and_refuse_what_it_refuses():
+    """Frozen parameters are accepted and skipped, groups keep keys of the user's, named parameters and a
+    closure work; a lone tensor (its rows would be the 'parameters') and a non-leaf are refused."""
+    ours, theirs = [], []
+    for lib, opt_cls, out in ((autograd, SGD, ours), (torch, torch.optim.SGD, theirs)):
+        lin = (nn.Linear if lib is autograd else torch.nn.Linear)(2, 1)
+        with lib.no_grad():
+            lin.weight.copy_(lib.tensor([[0.5, -0.5]]))
+            lin.bias.copy_(lib.tensor([0.1]))
+        lin.bias.requires_grad_(False)  # frozen
+        opt = opt_cls([{"params": list(lin.named_parameters()), "name": "head"}], lr=0.1)
+        x = lib.tensor([[1.0, 2.0]])
+
+        def closure(opt: object = opt, lin: object = lin, x: object = x) -> object:
+            opt.zero_grad()
+            loss = (lin(x) ** 2).sum()
+            loss.backward()
+            return loss
+
+        loss = opt.step(closure)
+        out += [loss.item(), lin.weight.tolist(), lin.bias.tolist(), opt.param_groups[0]["name"]]
+        out.append(opt.param_groups[0]["param_names"])
+        with pytest.raises(TypeError):
+            opt_cls(lin.weight, lr=0.1)
+        with pytest.raises(ValueError, match="non-leaf"):
+            opt_cls([lin.weight * 2], lr=0.1)
+    assert ours[0] == pytest.approx(theirs[0])
+    np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-6)
+    np.testing.assert_allclose(ours[2], theirs[2], rtol=1e-6)  # frozen: unchanged
+    assert ours[3:] == theirs[3:]

@@ -110,7 +110,7 @@ class Tensor(Node):
 
     def _store_grad(self, grad: Any) -> None:
         if type(grad) is not Tensor:
-            grad = _fill(_new(Tensor), grad if type(grad) is _ndarray else np.asarray(grad), None, None, None)
+            grad = _wrap(grad)
         if self.grad is None:
             self.grad = grad if not self._retain or grad.requires_grad else grad.clone()
         elif grad.requires_grad or self.grad.requires_grad:
@@ -731,7 +731,7 @@ def _compare(ufunc: Any, a: Tensor, b: Any) -> Tensor:
     dtype (a 0-d int64 tensor against a uint8 one compares as uint8)."""
     x, y = a._data, _raw(b)
     if type(y) is _ndarray and y.dtype != x.dtype:
-        x, y = (v._data for v in promoted(a, _wrap(y)))
+        x, y = promoted(x, y)
     return _wrap(ufunc(x, y))
 
 

@@ -35,7 +35,7 @@ def _axis(dim: int, ndim: int) -> int:
 def _floating(x: Tensor) -> Tensor:
     """``x``, as float32 unless floating: torch's dtype for a float function of integers or bools (numpy's
     would be float16 for bools and 8-bit integers, and its -x wraps unsigned ones around)."""
-    return x if x._data.dtype.kind == "f" else x.to(dtypes.float32)
+    return x if x._data.dtype.kind == "f" else x.to(dtypes.DEFAULT_FLOAT)
 
 
 def _axes(dim: Dim, ndim: int) -> tuple[int, ...] | None:

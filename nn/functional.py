@@ -154,10 +154,13 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, reduction: s
 
 
 def nll_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
-    """-input[i, target[i]]: the negative log-likelihood of class indices given log-probabilities (N, C)."""
+    """-input[i, target[i]]: the negative log-likelihood of class indices given log-probabilities (N, C), or
+    of one sample's (C,) and its class index (), as torch."""
+    if input.ndim == 1 and target.ndim == 0:
+        return nll_loss(input.unsqueeze(0), target.unsqueeze(0), reduction).reshape(())
     if input.ndim != 2 or target.ndim != 1 or target.shape[0] != input.shape[0]:
-        raise ValueError(f"nll_loss: expected input (N, C) and class indices (N,), got {tuple(input.shape)} "
-                         f"and {tuple(target.shape)}")
+        raise ValueError(f"nll_loss: expected input (N, C) and class indices (N,), or (C,) and (), got "
+                         f"{tuple(input.shape)} and {tuple(target.shape)}")
     if target.dtype.kind not in "iu":
         raise TypeError(f"nll_loss: class indices must be integers, got {target.dtype}")
     t = target.numpy()
@@ -169,9 +172,12 @@ def nll_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
 
 def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """Softmax cross-entropy from logits (N, C) and class indices (N,) (or class probabilities (N, C)):
-    ``nll_loss(log_softmax(input, 1), target)``, stable for any logits."""
+    ``nll_loss(log_softmax(input, 1), target)``, stable for any logits. One sample may come unbatched, as
+    torch: logits (C,) with a class index () or probabilities (C,)."""
+    if input.ndim == 1:
+        return cross_entropy(input.unsqueeze(0), target.unsqueeze(0), reduction).reshape(())
     if input.ndim != 2:
-        raise ValueError(f"cross_entropy: expected logits of shape (N, C), got {tuple(input.shape)}")
+        raise ValueError(f"cross_entropy: expected logits of shape (N, C) or (C,), got {tuple(input.shape)}")
     if target.dtype.kind == "f" and tuple(target.shape) != tuple(input.shape):
         raise ValueError(
             f"cross_entropy: target of shape {tuple(target.shape)} and dtype {target.dtype} fits neither "

@@ -454,3 +454,19 @@ def test_a_layer_used_twice_is_saved_under_both_names_as_torch():
     assert [name for name, _ in ours.named_parameters()] == ["0.weight", "0.bias"]  # parameters(): once
     ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
     np.testing.assert_allclose(ours[0].weight.numpy(), theirs[0].weight.detach().numpy())
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("target", [2, [0.1, 0.2, 0.7]])
+def test_one_unbatched_sample_takes_cross_entropy_and_nll_as_torch(reduction: str, target: object):
+    made = []
+    for lib, functional in ((autograd, F), (torch, torch.nn.functional)):
+        x = lib.tensor([1.0, -2.0, 0.5], requires_grad=True)
+        loss = functional.cross_entropy(x, lib.tensor(target), reduction=reduction)
+        if isinstance(target, int):
+            loss = loss + functional.nll_loss(x.log_softmax(0), lib.tensor(target), reduction=reduction)
+        loss.backward()
+        made.append((tuple(loss.shape), loss.item(), x.grad.numpy().copy()))
+    assert made[0][0] == made[1][0] == ()
+    np.testing.assert_allclose(made[0][1], made[1][1], rtol=1e-6)
+    np.testing.assert_allclose(made[0][2], made[1][2], rtol=1e-5, atol=1e-7)

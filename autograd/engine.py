@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .grad_mode import STATE, set_grad_enabled
+from .grad_mode import STATE, _GradSwitch, set_grad_enabled
 
 
 class Node:
@@ -288,7 +288,7 @@ def _on_paths_to(inputs: dict[Node, Any], order: list[Node]) -> set[Node]:
     return needed
 
 
-_NO_GRAD = set_grad_enabled(False)
+_NO_GRAD = _GradSwitch(False)  # a switch that acts only in a with block (set_grad_enabled acts when made)
 
 
 def grad(

@@ -82,21 +82,53 @@ class _GradSwitch(_Switch):
 
 
 class set_grad_enabled(_GradSwitch):  # noqa: N801 - PyTorch's name
-    """Turns graph recording on or off: ``with set_grad_enabled(False): ...``."""
+    """Turns graph recording on or off, as torch: at once when called (``set_grad_enabled(False)`` alone
+    switches this thread for good), for the block in ``with set_grad_enabled(False): ...``, for each call as
+    a decorator."""
+
+    def __init__(self, mode: bool) -> None:
+        super().__init__(mode)
+        self._on = False
+        self.__enter__()
+
+    def __enter__(self) -> None:
+        if not self._on:  # on since the call, unless a block or a decorator ended it
+            super().__enter__()
+            self._on = True
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        super().__exit__(kind, error, trace)
+        self._on = False
+
+    def __call__(self, function: F) -> F:
+        """As a decorator: the mode goes back now, and is set around each call instead."""
+        self.__exit__(None, None, None)
+        return _GradSwitch(self.value)(function)
 
 
-class no_grad(_GradSwitch):  # noqa: N801 - PyTorch's name
+class _FixedSwitch(_GradSwitch):
+    """A grad switch whose mode its class fixes (``MODE``); as torch's, it decorates with or without
+    parentheses (``@no_grad()``, ``@no_grad``)."""
+
+    MODE = False
+
+    def __new__(cls, function: Callable[..., Any] | None = None) -> Any:
+        return super().__new__(cls) if function is None else cls()(function)
+
+    def __init__(self, function: Callable[..., Any] | None = None) -> None:
+        super().__init__(self.MODE)
+
+
+class no_grad(_FixedSwitch):  # noqa: N801 - PyTorch's name
     """Ops inside build no graph: use for inference and for updating parameters in place."""
 
-    def __init__(self) -> None:
-        super().__init__(False)
 
-
-class enable_grad(_GradSwitch):  # noqa: N801 - PyTorch's name
+class enable_grad(_FixedSwitch):  # noqa: N801 - PyTorch's name
     """Re-enables recording inside a ``no_grad`` block."""
 
-    def __init__(self) -> None:
-        super().__init__(True)
+    MODE = True
 
 
 class detect_anomaly(_Switch):  # noqa: N801 - PyTorch's name

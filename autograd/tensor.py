@@ -119,12 +119,15 @@ class Tensor(Node):
             self.grad._data = self.grad._data + grad._data
 
     def _run_hooks(self, grad: Any) -> Any:
-        """Each hook sees the gradient as a Tensor; one that returns a tensor replaces it for what follows."""
+        """Each hook sees the gradient as a Tensor; one that returns a tensor replaces it for what follows.
+        A leaf's ``.grad`` is then memory of its own, not the tensor a hook was given (as torch)."""
         for hook in list(self._hooks.values()) if self._hooks else ():
             wrapped = grad if type(grad) is Tensor else _wrap(np.asarray(grad))
             result = hook(wrapped)
             if result is not None:
                 grad = result if type(grad) is Tensor else _raw(result)
+            elif self._ctx is None:
+                grad = grad.clone() if type(grad) is Tensor else np.array(grad, copy=True)
         return grad
 
     def _seed(self, gradient: Any) -> Any:
@@ -193,7 +196,13 @@ class Tensor(Node):
         return _wrap(self._data, _storage(self))
 
     def detach_(self) -> Tensor:
-        """Makes this tensor a leaf that requires no grad, in place."""
+        """Makes this tensor a leaf that requires no grad, in place. Refused once a recorded op has used it:
+        this tensor is that op's link to the graph (torch keeps the link apart), so gradients would stop."""
+        if self._ctx is not None and (self._read or self._counter is not None and self._counter[1]):
+            raise RuntimeError(
+                f"detach_() on a tensor a recorded op already used ({self.grad_fn}): backward through that "
+                "op would stop here; use detach() for a detached copy"
+            )
         self._prev, self._ctx, self._saved, self._versions, self._needs = (), None, None, None, ()
         self.requires_grad = False
         return self
@@ -248,6 +257,10 @@ class Tensor(Node):
     def device(self) -> str:
         """Always ``"cpu"``: tensors live in numpy arrays."""
         return "cpu"
+
+    def cpu(self) -> Tensor:
+        """This tensor (it is on the CPU already), for torch code's ``x.cpu().numpy()``."""
+        return self
 
     def dim(self) -> int:
         """The number of dimensions."""
@@ -316,7 +329,10 @@ class Tensor(Node):
         return f"tensor({body}{extra})"
 
     def to(self, dtype: Any) -> Tensor:
-        """A copy with another dtype (the same tensor if it already has it); differentiable between floats."""
+        """A copy with another dtype (the same tensor if it already has it); differentiable between floats.
+        A device ("cpu", the only one) leaves the tensor as it is, as ``x.to(device)`` in torch code."""
+        if str(dtype) == "cpu":
+            return self
         target = dtypes.as_dtype(dtype)
         if target == self._data.dtype:
             return self
@@ -362,11 +378,11 @@ class Tensor(Node):
 
     def contiguous(self) -> Tensor:
         """This tensor if its memory is row-major, otherwise a row-major copy."""
-        return self if self._data.flags.c_contiguous else Clone.apply(self)
+        return self if self._data.flags.c_contiguous else Clone.apply(self, "C")
 
     def clone(self) -> Tensor:
-        """A copy with its own storage; gradients flow back to this tensor."""
-        return Clone.apply(self)
+        """A copy with its own storage and the same layout (as torch); gradients flow back to this tensor."""
+        return Clone.apply(self, "K")
 
     def data_ptr(self) -> int:
         """The address of the first element (views of one storage differ only by offset)."""

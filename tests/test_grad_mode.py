@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import autograd
 from autograd import is_grad_enabled, no_grad
 
 
 def test_a_shared_switch_restores_each_threads_own_mode():
-    shared = autograd.set_grad_enabled(False)  # as the engine and a shared decorator use one object
+    shared = autograd.no_grad()  # as the engine and a shared decorator use one object
     entered, leave = threading.Barrier(2), threading.Barrier(2)
     after: dict[str, bool] = {}
 
@@ -61,3 +62,30 @@ def test_switches_leave_no_count_behind_even_when_the_block_raises():
     for t in threads:
         t.join()
     assert not SWITCHED
+
+
+def test_set_grad_enabled_acts_when_called_as_torch_and_for_a_block_or_a_call_otherwise():
+    import torch
+
+    for lib in (autograd, torch):
+        x = lib.tensor([1.0], requires_grad=True)
+        off = lib.set_grad_enabled(False)  # called: off at once, no with needed
+        seen = [(x * 2).requires_grad]
+        on = lib.set_grad_enabled(True)
+        seen.append((x * 2).requires_grad)
+        on.__exit__(None, None, None)  # (leave no switch behind for the other tests)
+        off.__exit__(None, None, None)
+        with lib.set_grad_enabled(False):
+            seen.append((x * 2).requires_grad)
+
+        @lib.set_grad_enabled(False)
+        def doubled(x: Any = x) -> bool:
+            return (x * 2).requires_grad
+
+        @lib.no_grad  # without parentheses, as torch
+        def tripled(x: Any = x) -> bool:
+            return (x * 3).requires_grad
+
+        seen += [(x * 2).requires_grad, doubled(), (x * 2).requires_grad, tripled()]
+        assert seen == [False, True, False, True, False, True, False], lib.__name__
+    assert is_grad_enabled()

@@ -747,3 +747,38 @@ def test_a_bias_gradient_summed_over_the_batch_is_as_accurate_as_numpys_sum(rows
     exact, scale = upstream.astype(np.float64).sum(0), np.abs(upstream).astype(np.float64).sum(0)
     assert b.grad.dtype == ag.float32 and b.grad.shape == (33,)
     assert np.max(np.abs(b.grad.numpy() - exact) / scale) < 1e-6
+
+
+def test_contiguous_is_row_major_and_clone_keeps_the_layout_as_torch():
+    for lib in (ag, torch):
+        x = lib.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        row_major = x.T.contiguous()
+        assert row_major.is_contiguous() and not x.T.clone().is_contiguous()
+        row_major.view(4).backward(lib.tensor([1.0, 2.0, 3.0, 4.0]))
+        np.testing.assert_array_equal(x.grad.numpy(), [[1.0, 3.0], [2.0, 4.0]])
+        assert x.to("cpu") is x and x.cpu() is x
+
+
+def test_detach_in_place_is_refused_once_a_recorded_op_used_the_tensor():
+    """torch keeps the graph's link apart from the tensor, so z's backward still reaches x; here the tensor
+    is the link, so detaching it in place would silently stop the gradient: refused instead."""
+    x = leaf([1.0, 2.0])
+    y = x * 2
+    z = y * 3
+    with pytest.raises(RuntimeError, match="detach_.*already used"):
+        y.detach_()
+    z.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [6.0, 6.0])
+    fresh = x * 2
+    fresh.detach_()
+    assert fresh.is_leaf and not fresh.requires_grad
+
+
+def test_a_leaf_gradient_is_not_the_tensor_its_hook_was_given_as_torch():
+    for lib in (ag, torch):
+        a = lib.tensor([1.0, 2.0], requires_grad=True)
+        given = []
+        a.register_hook(given.append)
+        (a * 3).sum().backward()
+        given[0].mul_(100)
+        np.testing.assert_array_equal(a.grad.numpy(), [3.0, 3.0])

@@ -188,3 +188,10 @@ def test_random_expression_trees_match_central_differences(expression: Expressio
         return expression.value(xs)[0]
 
     assert gradcheck(rebuild, expression.value()[1], rtol=1e-4, atol=1e-6)
+
+
+def test_elu_passes_the_gradient_at_nan_as_torch():
+    x, t = Value(float("nan")), torch.tensor(float("nan"), dtype=torch.float64, requires_grad=True)
+    x.elu().backward()
+    functional.elu(t).backward()
+    assert x.grad == t.grad.item() == 1.0

@@ -397,15 +397,16 @@ class Cast(Op):
 
 
 class Clone(Op):
-    """A copy with its own storage."""
+    """A copy with its own storage, in ``order``: "K" keeps the layout (torch's clone), "C" is row-major
+    (contiguous)."""
 
     __slots__ = ()
     _operands = 1
 
     @staticmethod
-    def forward(ctx: Any, a: Any) -> Any:
-        return np.array(a, copy=True)
+    def forward(ctx: Any, a: Any, order: str) -> Any:
+        return np.array(a, copy=True, order=order)
 
     @staticmethod
-    def backward(ctx: Any, g: Any) -> Any:
-        return g
+    def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
+        return g, None

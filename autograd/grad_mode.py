@@ -109,16 +109,16 @@ class set_grad_enabled(_GradSwitch):  # noqa: N801 - PyTorch's name
 
 
 class _FixedSwitch(_GradSwitch):
-    """A grad switch whose mode its class fixes (``MODE``); as torch's, it decorates with or without
+    """A grad switch whose mode its class fixes (``value``); as torch's, it decorates with or without
     parentheses (``@no_grad()``, ``@no_grad``)."""
 
-    MODE = False
+    value = False
 
     def __new__(cls, function: Callable[..., Any] | None = None) -> Any:
-        return super().__new__(cls) if function is None else cls()(function)
+        return object.__new__(cls) if function is None else cls()(function)
 
     def __init__(self, function: Callable[..., Any] | None = None) -> None:
-        super().__init__(self.MODE)
+        """Nothing to set: the mode is the class's."""
 
 
 class no_grad(_FixedSwitch):  # noqa: N801 - PyTorch's name
@@ -128,7 +128,7 @@ class no_grad(_FixedSwitch):  # noqa: N801 - PyTorch's name
 class enable_grad(_FixedSwitch):  # noqa: N801 - PyTorch's name
     """Re-enables recording inside a ``no_grad`` block."""
 
-    MODE = True
+    value = True
 
 
 class detect_anomaly(_Switch):  # noqa: N801 - PyTorch's name

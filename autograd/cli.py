@@ -80,6 +80,7 @@ def parse(expression: str) -> ast.expr:
         if isinstance(node, ast.Constant):
             if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
                 raise ExpressionError(f"only numbers are allowed as constants, not {_construct(node)}")
+            _fits(node.value)
         elif isinstance(node, ast.Name):
             if node.id.startswith("__"):
                 raise ExpressionError(f"dunder name {node.id!r} is not allowed")
@@ -123,8 +124,15 @@ def _number(node: ast.AST) -> float | None:
         sign = -sign if isinstance(node.op, ast.USub) else sign
         node = node.operand
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        return sign * node.value
+        return sign * _fits(node.value)
     return None
+
+
+def _fits(number: float) -> float:
+    """``number`` if a float can hold it (a Python int can be any size); else an ExpressionError."""
+    if isinstance(number, int) and abs(number) > sys.float_info.max:
+        raise ExpressionError(f"the number {str(number)[:20]}... is too large for a float")
+    return number
 
 
 def variables(tree: ast.expr) -> list[str]:

@@ -2,14 +2,19 @@
 
 Files are read with ``allow_pickle=False`` and checked completely before anything is assigned: object
 arrays, missing or unexpected names, wrong shapes or non-numeric dtypes raise a ``ValueError`` that names
-the problem, and the model keeps its weights.
+the problem, and the model keeps its weights. Each array's header is read before its data, which is read
+only for an array the model has, of its shape: a crafted file cannot make ``load`` allocate more than the
+model's own size.
 """
 
 from __future__ import annotations
 
 import os
+import tokenize
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
@@ -27,8 +32,10 @@ def save(model: Module, path: PathLike) -> Path:
     return path
 
 
-def _read(path: PathLike) -> dict[str, np.ndarray]:
-    """Every array of the archive at ``path``, refusing anything but a zip of plain numeric .npy arrays."""
+def _read(path: PathLike, shapes: Mapping[str, tuple[int, ...]]) -> dict[str, np.ndarray]:
+    """The arrays of the archive at ``path``, refusing anything but a zip of plain numeric .npy arrays. An
+    array that is not in ``shapes`` (name -> the model's shape), or not of that shape, is not read: its
+    place holds a zero-stride stand-in of the shape its header declares, for the model to refuse by name."""
     try:
         with open(path, "rb") as handle:
             magic = handle.read(6)
@@ -40,22 +47,44 @@ def _read(path: PathLike) -> dict[str, np.ndarray]:
         raise ValueError(f"load: {path} is not a readable .npz file (no zip header)")
     arrays: dict[str, np.ndarray] = {}
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            for name in archive.files:
-                try:
-                    arrays[name] = archive[name]
-                except ValueError as error:
-                    raise ValueError(f"load: {name!r} in {path} holds object arrays (pickled data); "
-                                     "refused") from error
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                name = info.filename.removesuffix(".npy")
+                with archive.open(info) as member:
+                    shape, dtype = _header(member, name, path)
+                    if shapes.get(name) != shape:
+                        arrays[name] = np.broadcast_to(np.zeros((), dtype), shape)
+                        continue
+                with archive.open(info) as member:
+                    try:
+                        arrays[name] = np.lib.format.read_array(member, allow_pickle=False)
+                    except ValueError as error:  # less data than the header declares, say
+                        reason = f"load: {name!r} in {path} is not a valid .npy array ({error})"
+                        raise ValueError(reason) from None
     except (zipfile.BadZipFile, OSError, EOFError) as error:
         raise ValueError(f"load: {path} is not a readable .npz file ({error})") from error
     return arrays
 
 
+def _header(member: IO[bytes], name: str, path: PathLike) -> tuple[tuple[int, ...], np.dtype]:
+    """The shape and dtype a .npy member declares, read without its data; only real numbers pass."""
+    try:
+        version = np.lib.format.read_magic(member)
+        read = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+        shape, _, dtype = read[version](member)
+    except (KeyError, ValueError, SyntaxError, TypeError, tokenize.TokenError) as error:
+        raise ValueError(f"load: {name!r} in {path} is not a valid .npy array ({error!r})") from error
+    if dtype.hasobject:
+        raise ValueError(f"load: {name!r} in {path} holds object arrays (pickled data); refused")
+    if dtype.kind not in "fiu":
+        raise ValueError(f"load: {name!r} in {path} has dtype {dtype}, expected real numbers")
+    return tuple(shape), dtype
+
+
 def load(model: Module, path: PathLike) -> Module:
     """Loads parameters saved by ``save`` into ``model`` (checked by ``Module.load_state_dict``, which
     changes nothing unless every array fits); returns the model."""
-    arrays = _read(path)
+    arrays = _read(path, {name: tuple(value.shape) for name, value in model.state_dict().items()})
     try:
         model.load_state_dict(arrays)
     except (KeyError, TypeError, ValueError) as error:

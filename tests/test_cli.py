@@ -72,6 +72,8 @@ def test_neuron_prints_output_and_gradients_and_writes_the_svg(tmp_path, capsys,
         ("x +", "cannot parse"),
         ("True + x", "constant True"),
         ("f'{x}'", "f-string"),
+        ("1" + "0" * 400 + " * x", "too large for a float"),
+        ("leaky_relu(x, " + "9" * 400 + ")", "too large for a float"),
     ],
 )
 def test_refused_constructs_are_named_and_nothing_runs(expression, named, tmp_path, capsys, no_eval):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zipfile
+
 import numpy as np
 import pytest
 
@@ -66,3 +68,30 @@ def test_not_an_npz(tmp_path):
     np.save(single, np.zeros(3))
     with pytest.raises(ValueError, match="single .npy"):
         nn.load(model(), single)
+
+
+def _member(header: dict, data: bytes = b"") -> bytes:
+    """A .npy file (format 1.0) with the given header dict, written by hand: headers can lie."""
+    text = repr(header).encode() + b" "
+    text += b" " * (-(10 + len(text) + 1) % 64) + b"\n"
+    return b"\x93NUMPY\x01\x00" + len(text).to_bytes(2, "little") + text + data
+
+
+def test_crafted_headers_are_refused_by_name_before_any_data_is_read(tmp_path):
+    """A header numpy cannot parse, one declaring 8 TiB for a name the model lacks, one declaring the
+    model's shape over too little data: each a ValueError naming the member, no traceback, no allocation."""
+    good = {f"{name}.npy": _member({"descr": "<f4", "fortran_order": False, "shape": tuple(p.shape)},
+                                   np.zeros(p.shape, np.float32).tobytes())
+            for name, p in model().named_parameters()}
+    bad = {
+        "malformed": {"0.bias.npy": b"\x93NUMPY\x01\x00\x14\x00{'descr': __import__}\n"},
+        "unexpected": {"huge.npy": _member({"descr": "<f8", "fortran_order": False, "shape": (2**40,)})},
+        "short": {"0.bias.npy": _member({"descr": "<f4", "fortran_order": False, "shape": (3,)}, b"\0" * 4)},
+    }
+    for reason, members in bad.items():
+        path = tmp_path / f"{reason}.npz"
+        with zipfile.ZipFile(path, "w") as archive:
+            for name, content in {**good, **members}.items():
+                archive.writestr(name, content)
+        with pytest.raises(ValueError, match=r"load: .*(0\.bias|huge)"):
+            nn.load(model(), path)

@@ -98,3 +98,13 @@ def test_nasty_op_names_stay_one_plain_node(text):
     drawing = read_svg(draw_dot(b).pipe())
     assert sorted(drawing.nodes) == ["n0", "n1", "n1op"] and len(drawing.edges) == 2
     assert "".join("".join(drawing.nodes["n1op"]).split()) == (visible(text) or "?")
+
+
+@pytest.mark.parametrize("size", ["1\\", "1\x00", '8,8"];x[label="', "big", "8,8,8"])
+def test_a_size_that_is_not_inches_never_reaches_the_dot_file(size: str):
+    from autograd import Value
+    from autograd.viz import draw_dot
+
+    with pytest.raises(ValueError, match="size must be inches"):
+        draw_dot(Value(2.0) * 3, size=size)
+    assert "size" in draw_dot(Value(2.0) * 3, size="8.5,3!").source

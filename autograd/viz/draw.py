@@ -7,6 +7,7 @@ roles (parameters named and coloured apart), tensors, folding of big graphs and 
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
@@ -34,6 +35,8 @@ BIG = 500  # drawn nodes above which crossing minimisation is cut short (mclimit
 # Ranks skipped by edges (each one a dummy node for dot) above which its network simplex is capped and edges
 # are straight lines: inputs shared along a long chain otherwise take minutes (500 steps: > 200 s -> 3 s).
 LONG_EDGES = 3000
+
+_SIZE = re.compile(r"\d+(\.\d*)?(,\d+(\.\d*)?)?!?")  # graphviz's size: W or W,H in inches
 
 
 class Diagram(graphviz.Digraph):
@@ -127,6 +130,8 @@ def draw_dot(
     if skipped_ranks(graph, group) > LONG_EDGES:
         attrs.update(nslimit="1", nslimit1="1", splines="line")
     if size:
+        if not _SIZE.fullmatch(size):  # it reaches the DOT file as it is: numbers only
+            raise ValueError(f"draw_dot: size must be inches, 'W,H' or 'W' (! to fill), got {size!r}")
         attrs["size"] = size
     if note:
         attrs.update(label=escape_text(note), labelloc="t")

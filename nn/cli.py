@@ -176,6 +176,8 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         _dataset(args)
     except ValueError as error:
         parser.error(f"argument --samples/--noise: {error}")
+    except MemoryError:
+        parser.error(f"argument --samples: {args.samples} points do not fit in memory")
     try:
         args.out.mkdir(parents=True, exist_ok=True)
     except OSError as error:

@@ -111,6 +111,7 @@ def test_python_dash_m_entry_point(tmp_path):
         (["--seed", "-3"], "--seed"),
         (["--samples", "1"], "n_samples"),
         (["--noise", "-0.5"], "--noise"),
+        (["--samples", str(10**14)], "do not fit in memory"),
     ],
 )
 def test_bad_values_are_argparse_errors_before_training(tmp_path, extra, message, capsys):

@@ -1,4 +1,5 @@
-"""tracegrad's Tensor against torch (CPU, same thread count) and a hand-written numpy forward+backward.
+"""tracegrad's Tensor against torch (CPU, same thread count), tinygrad (CPU, jitted steps) and a hand-written
+numpy forward+backward.
 
 The numpy version is the floor no numpy-based engine can beat. All float32 and seeded. Each workload runs
 its engines interleaved (floor, tracegrad, torch, floor, ...) and prints the median of the per-round ratios
@@ -13,8 +14,13 @@ GC: after imports and setup the script calls ``gc.freeze()``. Without it every f
 ~170k objects torch's import creates, which taxes whichever engine allocates the most Python objects (here:
 tracegrad on T3, about 2x) for a library a tracegrad user need not have loaded.
 
+tinygrad runs each step as a ``TinyJit`` function (its recommended form: kernels compiled once, replayed),
+on its CPU device, which compiles with clang (Debian's ``clang``; where it cannot run, the output says why),
+in a process of its own against the floor: loaded beside the others it made the floor itself slower. T3 has
+no tinygrad line: a jitted chain of 1,000 ops is fused into one kernel, so it has no per-op cost.
+
 Threads: numpy's BLAS and torch both use ``OPENBLAS_NUM_THREADS`` threads (default 1: on a small shared
-machine more threads mostly measure the neighbours). Run:
+machine more threads mostly measure the neighbours; tinygrad's CPU device runs one thread). Run:
 ``[OPENBLAS_NUM_THREADS=N] .venv/bin/python benchmarks/tensor_bench.py [--rounds N]``
 """
 
@@ -28,6 +34,7 @@ os.environ.setdefault("MKL_NUM_THREADS", str(THREADS))
 
 import argparse  # noqa: E402
 import gc  # noqa: E402
+import importlib.util  # noqa: E402
 import resource  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
@@ -140,6 +147,63 @@ def mlp_step(lib: object, params: list[object], X: object, target: object, rows:
     return value.item()
 
 
+def tinygrad_step(sizes: list[int], X: np.ndarray, target: np.ndarray, loss: str) -> Callable[[], object]:
+    """One jitted tinygrad step of the same MLP (same weights and data): forward, loss, gradients, SGD."""
+    from tinygrad import Tensor, TinyJit
+
+    params = [Tensor(p).realize() for p in weights(sizes)]
+    inputs, labels = Tensor(X).realize(), Tensor(target).realize()
+
+    @TinyJit
+    def step() -> object:
+        h = inputs
+        for i in range(0, len(params), 2):
+            h = h @ params[i] + params[i + 1]
+            if i + 2 < len(params):
+                h = h.relu()
+        hinge = loss == "hinge"
+        value = (1 - labels * h).relu().mean() if hinge else h.sparse_categorical_crossentropy(labels)
+        for p, g in zip(params, value.gradient(*params), strict=True):
+            p.assign(p - LR * g)
+        Tensor.realize(value, *params)
+        return value
+
+    return _warm(lambda: step().item())
+
+
+def _warm(step: Callable[[], object]) -> Callable[[], object]:
+    """``step`` after the calls a TinyJit needs to capture its kernels (the first two)."""
+    for _ in range(3):
+        step()
+    return step
+
+
+def tinygrad_matmul(A: np.ndarray, B: np.ndarray) -> Callable[[], object]:
+    """``(A @ B).sum()`` and its gradients for A and B, jitted in tinygrad."""
+    from tinygrad import Tensor, TinyJit
+
+    a, b = Tensor(A).realize(), Tensor(B).realize()
+
+    @TinyJit
+    def step() -> object:
+        ga, gb = (a @ b).sum().gradient(a, b)
+        return Tensor.realize(ga, gb)
+
+    return _warm(step)
+
+
+def tinygrad_status() -> str | None:
+    """None when tinygrad can run a kernel here, else why not (its CPU device compiles with clang)."""
+    os.environ.setdefault("DEV", "CPU")
+    try:
+        from tinygrad import Tensor
+
+        (Tensor([1.0, 2.0]) * 2).sum().item()
+    except Exception as error:  # any failure to import, find a device or compile means: no column
+        return f"{type(error).__name__}: {str(error).splitlines()[0][:100] if str(error) else ''}"
+    return None
+
+
 def chain(lib: object, x0: np.ndarray, n: int) -> object:
     x = lib.tensor(x0, requires_grad=True)
     y = x
@@ -157,6 +221,7 @@ def matmul(lib: object, A: object, B: object) -> None:
 
 # ----- the workloads --------------------------------------------------------------------------
 def workloads() -> dict[str, dict[str, Callable[[], object]]]:
+    """Each workload's engines by name: the floor, tracegrad and torch."""
     import torch
 
     torch.set_num_threads(THREADS)
@@ -208,13 +273,13 @@ def timed(f: Callable[[], object], repeat: int) -> float:
 
 
 def run(rounds: int) -> None:
-    """Prints the RSS of each engine, then the timings of T1-T4."""
+    """Prints the RSS of each engine, then the timings of T1-T4, then tinygrad's from a process of its own."""
     print("T2 peak RSS (5 steps in a fresh process per engine, ru_maxrss):")
-    for engine in ("numpy", "tracegrad", "torch"):  # before this process loads torch: children fork from it
-        result = subprocess.run(
-            [sys.executable, __file__, "--rss", engine], capture_output=True, text=True, check=True
-        )
-        print(f"  {engine}: {result.stdout.strip()}")
+    tinygrad = importlib.util.find_spec("tinygrad") is not None
+    for engine in ("numpy", "tracegrad", "torch", *(("tinygrad",) if tinygrad else ())):
+        # before this process loads torch: a child reports at least its parent's RSS at the start
+        result = subprocess.run([sys.executable, __file__, "--rss", engine], capture_output=True, text=True)
+        print(f"  {engine}: {result.stdout.strip() if result.returncode == 0 else 'not run (see below)'}")
     print(
         f"numpy {np.__version__}, BLAS threads {THREADS}, torch.set_num_threads({THREADS}); "
         f"medians over {rounds} rounds of per-round ratios to the numpy floor"
@@ -223,6 +288,62 @@ def run(rounds: int) -> None:
     gc.collect()
     gc.freeze()  # the libraries' own objects (torch: about 170k) are not rescanned by every collection
     print(f"gc.freeze() after imports and setup: {gc.get_freeze_count()} objects no collection rescans")
+    compare(loaded, rounds)
+    if not tinygrad:
+        print("tinygrad: not installed")
+        return
+    result = subprocess.run(
+        [sys.executable, __file__, "--tinygrad", "--rounds", str(rounds)], capture_output=True, text=True
+    )
+    print(result.stdout.strip() or f"tinygrad: failed ({result.stderr.strip().splitlines()[-1:]})")
+
+
+def run_tinygrad(rounds: int) -> None:
+    """T1, T2 and T4 for tinygrad against the floor, in a process of its own: once tinygrad has run, the
+    floor itself runs slower in its process (up to 1.5x here), so the floor is also timed before tinygrad
+    is loaded, and tinygrad's step is given against both."""
+    X1, y1 = two_moons()
+    X2, y2 = mnist_like()
+    rng = np.random.default_rng(3)
+    A, B = rng.random((1024, 1024), dtype=F32), rng.random((1024, 1024), dtype=F32)
+    np1, np2 = [p.copy() for p in weights([2, 16, 16, 1])], [p.copy() for p in weights([784, 256, 128, 10])]
+    loaded = {
+        "T1 MLP 2-16-16-1, 100 points, hinge, SGD step": {
+            "numpy": lambda: np_mlp_step(np1, X1, y1, "hinge"),
+            "tinygrad": lambda: tinygrad_step([2, 16, 16, 1], X1, y1, "hinge"),
+        },
+        "T2 MLP 784-256-128-10, batch 128, CE, SGD step": {
+            "numpy": lambda: np_mlp_step(np2, X2, y2, "ce"),
+            "tinygrad": lambda: tinygrad_step([784, 256, 128, 10], X2, y2, "ce"),
+        },
+        "T4 (A @ B).sum() fwd+bwd, 1024 x 1024": {
+            "numpy": lambda: np_matmul(A, B),
+            "tinygrad": lambda: tinygrad_matmul(A, B),
+        },
+    }
+    clean = {}  # the floor's times before tinygrad is loaded
+    for name, engines in loaded.items():
+        clean[name] = compare({name: {"numpy": engines["numpy"]}}, rounds, show=False)["numpy"]
+    unavailable = tinygrad_status()
+    if unavailable is not None:
+        print(f"tinygrad: not run here ({unavailable})")
+        return
+    print("tinygrad (DEV=CPU, jitted steps), in a process of its own; the floor interleaved with it, and")
+    print("its step against the floor timed before tinygrad was loaded:")
+    loaded = {name: {**engines, "tinygrad": engines["tinygrad"]()} for name, engines in loaded.items()}
+    gc.collect()
+    gc.freeze()
+    for name, engines in loaded.items():
+        ratio = compare({name: engines}, rounds)["tinygrad"] / clean[name]
+        print(f"  against the floor timed before tinygrad: {clean[name] * 1e3:.3g} ms; tinygrad {ratio:.2f}x")
+
+
+def compare(
+    loaded: dict[str, dict[str, Callable[[], object]]], rounds: int, show: bool = True
+) -> dict[str, float]:
+    """Times each workload's engines in interleaved rounds; prints the medians of their ratios to the floor
+    (``numpy``) when ``show``; returns the last workload's median time per engine."""
+    medians: dict[str, float] = {}
     for name, engines in loaded.items():
         floor_time = timed(engines["numpy"], 1)
         repeat = max(1, int(0.02 / max(floor_time, 1e-6)))
@@ -233,6 +354,9 @@ def run(rounds: int) -> None:
             for key, f in engines.items():
                 samples[key].append(timed(f, repeat))
         floor = statistics.median(samples["numpy"])
+        medians = {k: statistics.median(v) for k, v in samples.items()}
+        if not show:
+            continue
         ratios = {
             k: statistics.median([a / b for a, b in zip(v, samples["numpy"], strict=True)])
             for k, v in samples.items()
@@ -244,6 +368,7 @@ def run(rounds: int) -> None:
             f"{name}: floor {floor * scale:.3g} {unit}; "
             + ", ".join(f"{k} {r:.2f}x" for k, r in ratios.items())
         )
+    return medians
 
 
 def rss(engine: str) -> None:
@@ -256,6 +381,9 @@ def rss(engine: str) -> None:
     elif engine == "tracegrad":
         params = [ag.tensor(p, requires_grad=True) for p in w]
         step = lambda: mlp_step(ag, params, ag.tensor(X), ag.tensor(y), ag.tensor(rows), "ce")  # noqa: E731
+    elif engine == "tinygrad":
+        os.environ.setdefault("DEV", "CPU")
+        step = tinygrad_step([784, 256, 128, 10], X, y, "ce")
     else:
         import torch
 
@@ -270,9 +398,12 @@ def rss(engine: str) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15)
-    parser.add_argument("--rss", choices=["numpy", "tracegrad", "torch"])
+    parser.add_argument("--rss", choices=["numpy", "tracegrad", "torch", "tinygrad"])
+    parser.add_argument("--tinygrad", action="store_true", help="tinygrad and the floor only")
     args = parser.parse_args()
     if args.rss:
         rss(args.rss)
+    elif args.tinygrad:
+        run_tinygrad(args.rounds)
     else:
         run(args.rounds)

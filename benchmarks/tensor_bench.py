@@ -307,34 +307,34 @@ def run_tinygrad(rounds: int) -> None:
     rng = np.random.default_rng(3)
     A, B = rng.random((1024, 1024), dtype=F32), rng.random((1024, 1024), dtype=F32)
     np1, np2 = [p.copy() for p in weights([2, 16, 16, 1])], [p.copy() for p in weights([784, 256, 128, 10])]
-    loaded = {
-        "T1 MLP 2-16-16-1, 100 points, hinge, SGD step": {
-            "numpy": lambda: np_mlp_step(np1, X1, y1, "hinge"),
-            "tinygrad": lambda: tinygrad_step([2, 16, 16, 1], X1, y1, "hinge"),
-        },
-        "T2 MLP 784-256-128-10, batch 128, CE, SGD step": {
-            "numpy": lambda: np_mlp_step(np2, X2, y2, "ce"),
-            "tinygrad": lambda: tinygrad_step([784, 256, 128, 10], X2, y2, "ce"),
-        },
-        "T4 (A @ B).sum() fwd+bwd, 1024 x 1024": {
-            "numpy": lambda: np_matmul(A, B),
-            "tinygrad": lambda: tinygrad_matmul(A, B),
-        },
+    T1, T2, T4 = (
+        "T1 MLP 2-16-16-1, 100 points, hinge, SGD step",
+        "T2 MLP 784-256-128-10, batch 128, CE, SGD step",
+        "T4 (A @ B).sum() fwd+bwd, 1024 x 1024",
+    )
+    floors: dict[str, Callable[[], object]] = {
+        T1: lambda: np_mlp_step(np1, X1, y1, "hinge"),
+        T2: lambda: np_mlp_step(np2, X2, y2, "ce"),
+        T4: lambda: np_matmul(A, B),
     }
     clean = {}  # the floor's times before tinygrad is loaded
-    for name, engines in loaded.items():
-        clean[name] = compare({name: {"numpy": engines["numpy"]}}, rounds, show=False)["numpy"]
+    for name, floor in floors.items():
+        clean[name] = compare({name: {"numpy": floor}}, rounds, show=False)["numpy"]
     unavailable = tinygrad_status()
     if unavailable is not None:
         print(f"tinygrad: not run here ({unavailable})")
         return
-    print("tinygrad (DEV=CPU, jitted steps), in a process of its own; the floor interleaved with it, and")
-    print("its step against the floor timed before tinygrad was loaded:")
-    loaded = {name: {**engines, "tinygrad": engines["tinygrad"]()} for name, engines in loaded.items()}
+    steps = {
+        T1: tinygrad_step([2, 16, 16, 1], X1, y1, "hinge"),
+        T2: tinygrad_step([784, 256, 128, 10], X2, y2, "ce"),
+        T4: tinygrad_matmul(A, B),
+    }
     gc.collect()
     gc.freeze()
-    for name, engines in loaded.items():
-        ratio = compare({name: engines}, rounds)["tinygrad"] / clean[name]
+    print("tinygrad (DEV=CPU, jitted steps), in a process of its own; the floor interleaved with it, and")
+    print("its step against the floor timed before tinygrad was loaded:")
+    for name, floor in floors.items():
+        ratio = compare({name: {"numpy": floor, "tinygrad": steps[name]}}, rounds)["tinygrad"] / clean[name]
         print(f"  against the floor timed before tinygrad: {clean[name] * 1e3:.3g} ms; tinygrad {ratio:.2f}x")
 
 

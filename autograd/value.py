@@ -260,7 +260,7 @@ class Value(Node):
 
     # At x == 0 the slope alpha is a constant, so the second derivative there is 0; at nan the gradient
     # passes as for x > 0 (torch takes the curved branch only where x <= 0).
-    @op("elu", lambda a, out, grad, x: (grad * (a + out) if x < 0 else grad * a if x == 0 else grad,))
+    @op("elu", lambda a, out, grad, x: (grad * (a + out) if x < 0 else grad * a if x <= 0 else grad,))
     def elu(self, alpha: float = 1.0) -> Value:
         """x for x > 0, alpha * (e^x - 1) otherwise: smooth, and its mean output is near zero."""
         x = self.data

@@ -88,12 +88,14 @@ OPS: dict[str, Op] = {
         ("real",) * 4,
         theirs=lambda w0, w1, x0, x1: w0 * x0 + w1 * x1,
     ),
-    # the fused neuron: torch's relu'(0) = 0 holds at a sum of exactly 0 ("real" draws zeros)
+    # the fused neuron: torch's relu'(0) = 0 holds at a sum of exactly 0 ("real" draws zeros); torch sums in
+    # the dot's order (micrograd's: the bias first), or a sum that rounds to 0 one way and not the other
+    # (-1 + 1 + 2e-41) puts the two on different sides of the kink
     "Value.dot(relu)": Op(
         lambda w0, w1, x0, x1, b: Value.dot([w0, w1], [x0, x1], b, "relu"),
         ("real",) * 5,
         ("positive",) * 5,
-        theirs=lambda w0, w1, x0, x1, b: torch.relu(w0 * x0 + w1 * x1 + b),
+        theirs=lambda w0, w1, x0, x1, b: torch.relu(b + w0 * x0 + w1 * x1),
     ),
     "Value.dot(relu, dead)": Op(
         lambda w, x, b: Value.dot([w], [x], -b - 30.0, "relu"),
@@ -190,8 +192,12 @@ def test_random_expression_trees_match_central_differences(expression: Expressio
     assert gradcheck(rebuild, expression.value()[1], rtol=1e-4, atol=1e-6)
 
 
-def test_elu_passes_the_gradient_at_nan_as_torch():
+def test_elu_passes_the_gradient_at_nan_and_has_torchs_second_derivative_at_zero():
     x, t = Value(float("nan")), torch.tensor(float("nan"), dtype=torch.float64, requires_grad=True)
     x.elu().backward()
     functional.elu(t).backward()
     assert x.grad == t.grad.item() == 1.0
+    x, t = Value(0.0), torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
+    (first,) = autograd.grad(x.elu(0.01) * x.elu(0.01), [x], create_graph=True)
+    (theirs,) = torch.autograd.grad(functional.elu(t, 0.01) ** 2, t, create_graph=True)
+    assert_close(autograd.grad(first, [x])[0], torch.autograd.grad(theirs, t)[0], "d2/dx2 elu(x)^2 at 0")

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .grad_mode import STATE, _GradSwitch, set_grad_enabled
+from .grad_mode import STATE, _GradSwitch
 
 
 class Node:
@@ -218,7 +218,7 @@ def run_backward(
                 node._acc = None
         _DEPTH[0] += 1
         try:
-            with set_grad_enabled(create_graph) if create_graph else _NO_GRAD, quiet:
+            with _GradSwitch(True) if create_graph else _NO_GRAD, quiet:
                 push(roots, seeds)
                 if wanted is None and not anomaly:  # the commonest pass, in its leanest loop
                     for node in reversed(order):  # every node's parents come later: its gradient is complete

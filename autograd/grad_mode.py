@@ -25,6 +25,7 @@ class _State(threading.local):
         self.grad_enabled = True
         self.anomaly = False
         self.saved: list[tuple[str, bool]] = []
+        self.off = False  # grad mode turned off by set_grad_enabled (which keeps no stack): see _set_grad
 
 
 STATE = _State()
@@ -82,30 +83,40 @@ class _GradSwitch(_Switch):
 
 
 class set_grad_enabled(_GradSwitch):  # noqa: N801 - PyTorch's name
-    """Turns graph recording on or off, as torch: at once when called (``set_grad_enabled(False)`` alone
-    switches this thread for good), for the block in ``with set_grad_enabled(False): ...``, for each call as
-    a decorator."""
+    """Turns graph recording on or off, as torch's: at once when called (``set_grad_enabled(False)`` alone
+    switches this thread until something switches it back), and back to the mode it found when a ``with``
+    block ends; as a decorator, around each call. Unlike the other switches it keeps no stack: the mode it
+    restores is the one it found when made, as torch's, so calls and blocks in any order stay consistent."""
 
     def __init__(self, mode: bool) -> None:
         super().__init__(mode)
-        self._on = False
-        self.__enter__()
+        self.prev = STATE.grad_enabled
+        _set_grad(mode)
 
     def __enter__(self) -> None:
-        if not self._on:  # on since the call, unless a block or a decorator ended it
-            super().__enter__()
-            self._on = True
+        _set_grad(self.value)  # (again, as torch: the object may have been made elsewhere)
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
-        super().__exit__(kind, error, trace)
-        self._on = False
+        _set_grad(self.prev)
 
     def __call__(self, function: F) -> F:
         """As a decorator: the mode goes back now, and is set around each call instead."""
-        self.__exit__(None, None, None)
+        _set_grad(self.prev)
         return _GradSwitch(self.value)(function)
+
+
+def _set_grad(mode: bool) -> None:
+    """Sets this thread's grad mode with no end to wait for; while it is off by this means, the thread
+    holds one entry in SWITCHED, so the hot paths read STATE."""
+    STATE.grad_enabled = mode
+    if not mode and not STATE.off:
+        STATE.off = True
+        SWITCHED.append(None)
+    elif mode and STATE.off:
+        STATE.off = False
+        SWITCHED.pop()
 
 
 class _FixedSwitch(_GradSwitch):

@@ -196,9 +196,11 @@ class Tensor(Node):
         return _wrap(self._data, _storage(self))
 
     def detach_(self) -> Tensor:
-        """Makes this tensor a leaf that requires no grad, in place. Refused once a recorded op has used it:
-        this tensor is that op's link to the graph (torch keeps the link apart), so gradients would stop."""
-        if self._ctx is not None and (self._read or self._counter is not None and self._counter[1]):
+        """Makes this tensor a leaf that requires no grad, in place. Refused while a recorded op that used it
+        can still run backward: this tensor is that op's link to the graph (torch keeps the link apart), so
+        gradients would stop. Once a backward has freed its graph it may go (truncated backpropagation)."""
+        used = self._read or self._counter is not None and self._counter[1]
+        if self._ctx is not None and self._saved is not None and used:
             raise RuntimeError(
                 f"detach_() on a tensor a recorded op already used ({self.grad_fn}): backward through that "
                 "op would stop here; use detach() for a detached copy"

@@ -219,8 +219,9 @@ class Module:
         )
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> None:
-        """Copies values into the parameters after checking them all: with ``strict`` the names must match
-        exactly; shapes must always match. On any error nothing is changed."""
+        """Copies values into the parameters after checking them all: with ``strict`` every name must be the
+        model's and every parameter named (one of a shared one's names will do); shapes must always match.
+        On any error nothing is changed."""
         own = dict(self.named_parameters(remove_duplicate=False))
         arrays: dict[str, np.ndarray] = {}
         for name, value in state_dict.items():
@@ -233,8 +234,9 @@ class Module:
                 raise ValueError(f"load_state_dict: {name!r} has shape {array.shape}, "
                                  f"the model expects {tuple(own[name].shape)}")
             arrays[name] = array
-        if strict:
-            missing = sorted(set(own) - set(state_dict))
+        if strict:  # a parameter under two names (a layer used twice) needs one of them (files saved before)
+            given = {id(own[name]) for name in state_dict if name in own}
+            missing = sorted(name for name, param in own.items() if id(param) not in given)
             unexpected = sorted(set(state_dict) - set(own))
             if missing or unexpected:
                 raise KeyError(f"load_state_dict: missing keys {missing}, unexpected keys {unexpected}")

@@ -89,3 +89,46 @@ def test_set_grad_enabled_acts_when_called_as_torch_and_for_a_block_or_a_call_ot
         seen += [(x * 2).requires_grad, doubled(), (x * 2).requires_grad, tripled()]
         assert seen == [False, True, False, True, False, True, False], lib.__name__
     assert is_grad_enabled()
+
+
+def test_set_grad_enabled_called_inside_blocks_hooks_and_threads_keeps_the_mode_as_torch():
+    """It keeps no stack, as torch's: a call inside no_grad, inside a decorated function or in a hook during
+    backward leaves the enclosing switch to restore its own mode; an object made in one thread and entered
+    in another restores the mode it found when made."""
+    import torch
+
+    from autograd.grad_mode import SWITCHED
+
+    def scenario(lib: Any) -> list[Any]:
+        seen = []
+        with lib.no_grad():
+            lib.set_grad_enabled(True)
+        seen.append(lib.is_grad_enabled())
+
+        @lib.no_grad()
+        def inside() -> None:
+            lib.set_grad_enabled(True)
+
+        inside()
+        seen.append(lib.is_grad_enabled())
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 2
+        y.register_hook(lambda g: lib.set_grad_enabled(True) and None)
+        y.sum().backward()
+        seen.append(lib.is_grad_enabled())
+        made = lib.set_grad_enabled(False)
+        lib.set_grad_enabled(True)
+        other: list[bool] = []
+
+        def elsewhere() -> None:
+            with made:
+                other.append(lib.is_grad_enabled())
+            other.append(lib.is_grad_enabled())
+
+        thread = threading.Thread(target=elsewhere)
+        thread.start()
+        thread.join()
+        return [*seen, other, lib.is_grad_enabled()]
+
+    assert scenario(autograd) == scenario(torch) == [True, True, True, [False, True], True]
+    assert not SWITCHED

@@ -454,6 +454,9 @@ def test_a_layer_used_twice_is_saved_under_both_names_as_torch():
     assert [name for name, _ in ours.named_parameters()] == ["0.weight", "0.bias"]  # parameters(): once
     ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
     np.testing.assert_allclose(ours[0].weight.numpy(), theirs[0].weight.detach().numpy())
+    ours.load_state_dict({k: v for k, v in ours.state_dict().items() if k.startswith("0.")})  # one name each
+    with pytest.raises(KeyError, match="missing keys"):
+        ours.load_state_dict({"0.weight": ours[0].weight.numpy()})
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)

@@ -772,6 +772,10 @@ def test_detach_in_place_is_refused_once_a_recorded_op_used_the_tensor():
     fresh = x * 2
     fresh.detach_()
     assert fresh.is_leaf and not fresh.requires_grad
+    hidden = x * 2  # truncated backpropagation: once backward freed the graph, detaching is safe
+    (hidden * hidden).sum().backward()
+    hidden.detach_()
+    assert hidden.is_leaf and not hidden.requires_grad
 
 
 def test_a_leaf_gradient_is_not_the_tensor_its_hook_was_given_as_torch():

@@ -582,3 +582,10 @@ def test_python_numbers_on_either_side_keep_the_tensors_dtype_as_torch(number: A
             made = (number * x, x + number)
             results.append([(str(r.dtype).removeprefix("torch."), r.tolist()) for r in made])
         assert results[0] == results[1]
+
+
+def test_elu_and_leaky_relu_of_integers_are_float32_not_numpys_float16():
+    x = ag.tensor([-2, 0, 3], dtype=ag.int8)
+    for result in (x.elu(), x.leaky_relu(), ag.tensor([True, False]).elu()):
+        assert result.dtype == ag.float32
+    np.testing.assert_allclose(x.elu().numpy(), F.elu(torch.tensor([-2.0, 0.0, 3.0])).numpy(), rtol=1e-6)

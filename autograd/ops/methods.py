@@ -265,12 +265,12 @@ def relu(x: Tensor) -> Tensor:
 
 def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
     """x for x > 0, negative_slope * x otherwise."""
-    return elementwise.LeakyRelu.apply(x, negative_slope)
+    return elementwise.LeakyRelu.apply(_floating(x), negative_slope)
 
 
 def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
     """x for x > 0, alpha * (e**x - 1) otherwise."""
-    return elementwise.Elu.apply(x, alpha)
+    return elementwise.Elu.apply(_floating(x), alpha)
 
 
 def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 - PyTorch's names

@@ -30,9 +30,10 @@ class _State(threading.local):
 
 STATE = _State()
 
-# One entry per active switch, in all threads together (list.append and list.pop are atomic: no lock).
-# While it is empty every thread runs with the defaults, so hot paths test this plain list instead of
-# reading the (slower) thread-local STATE.
+# One entry per active switch, in all threads together, and one per thread whose grad mode a call of
+# set_grad_enabled turned off (list.append and list.pop are atomic: no lock). While it is empty every
+# thread runs with the defaults, so hot paths test this plain list instead of reading the (slower)
+# thread-local STATE.
 SWITCHED: list[None] = []
 
 

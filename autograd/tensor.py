@@ -796,11 +796,10 @@ def _sum_to(grad: Any, shape: tuple[int, ...]) -> Any:
         return grad.sum(axes, keepdim=keep).reshape(shape)
     if len(shape) == 1 < shape[0] and grad.ndim == 2 and 0 < len(grad) <= _ONES_MAX and grad.dtype in _BLAS:
         return _ones(len(grad), grad.dtype) @ grad  # (rows, n) -> (n,); one column sums fast as it is
-    summed = _add_reduce(grad, axis=axes, keepdims=keep)  # grad.sum, without its Python wrapper
+    summed = _sum(grad, axis=axes, keepdims=keep)  # grad.sum, without its Python wrapper
     return summed.reshape(shape) if keep else summed
 
 
-_add_reduce = np.add.reduce
 _BLAS = frozenset({np.dtype(np.float32), np.dtype(np.float64)})
 _ONES_MAX = 4096  # rows summed by BLAS: a running sum's rounding can grow with the rows (numpy's pairwise
 # sum's with their log); up to 4096 float32 rows it stays within 1e-6 of the sum of magnitudes (tested)
@@ -926,6 +925,6 @@ def _storage(t: Tensor) -> list[Any]:
 # The ops are defined in terms of Tensor, so they are imported after it; methods attaches itself to Tensor.
 from .ops import methods  # noqa: E402, F401
 from .ops.elementwise import Abs, Add, Cast, Clamp, Clone, Div, Mul, Neg, Pow, Sub  # noqa: E402
-from .ops.function import apply_scalar, binary, promoted  # noqa: E402
+from .ops.function import _sum, apply_scalar, binary, promoted  # noqa: E402
 from .ops.indexing import Copy, Index, SetItem  # noqa: E402
 from .ops.linalg import MatMul  # noqa: E402

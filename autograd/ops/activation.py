@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from .function import Op, exp, summed
+from .function import Op, _sum, exp, summed
 
-_max, _sum = np.maximum.reduce, np.add.reduce  # ndarray.max and .sum without their Python wrappers
+_max = np.maximum.reduce  # ndarray.max without its Python wrapper
 
 
 def _shifted(a: Any, axis: Any) -> tuple[Any, Any]:

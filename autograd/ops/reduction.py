@@ -12,9 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .function import Op, expand, where
-
-_sum = np.add.reduce  # ndarray.sum without its Python wrapper
+from .function import Op, _sum, expand, where
 
 
 def _array(total: Any) -> np.ndarray:

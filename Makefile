@@ -2,36 +2,42 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+RUNTIME := $(VENV)/.runtime
+DEV := $(VENV)/.dev
 
-.PHONY: demo test bench lint soak clean
+.PHONY: demo test notebook bench lint soak clean
 
-$(STAMP): pyproject.toml
+# The demo needs the runtime dependencies only; the tests add the dev extra (torch, onnx, jax, ...).
+$(RUNTIME): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	$(PY) -m pip install --quiet -e .
+	touch $(RUNTIME)
 
-demo: $(STAMP)
+$(DEV): $(RUNTIME)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(DEV)
+
+demo: $(RUNTIME)
 	$(PY) -m nn train --dataset moons --hidden 16,16 --activation relu --epochs 200 --lr 0.1 --seed 0 --out out/
 	$(PY) -m autograd render "tanh(x1*w1 + x2*w2 + b)" \
 		--set x1=2 x2=0 w1=-3 w2=1 b=6.8813735870195432 -o out/neuron.svg
 	mkdir -p docs && cp out/neuron.svg out/mlp.svg out/decision_boundary.svg out/loss.svg docs/
 	@echo "pictures: out/neuron.svg out/mlp.svg out/decision_boundary.svg out/loss.svg (copied to docs/)"
 
-test: $(STAMP)
+test: $(DEV)
 	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(PY) -m pytest -q
 
-soak: $(STAMP)
+soak: $(DEV)
 	HYPOTHESIS_PROFILE=soak $(PY) -m pytest -q
 
-bench: $(STAMP)
+bench: $(DEV)
 	$(PY) benchmarks/micrograd_demo.py
 	$(PY) benchmarks/tensor_bench.py
 	$(PY) benchmarks/nn_bench.py
 	$(PY) benchmarks/render_bench.py
 
-lint: $(STAMP)
+lint: $(DEV)
 	$(PY) -m ruff check .
 
 clean:

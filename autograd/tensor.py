@@ -923,7 +923,7 @@ def _storage(t: Tensor) -> list[Any]:
 
 
 # The ops are defined in terms of Tensor, so they are imported after it; methods attaches itself to Tensor.
-from .ops import methods  # noqa: E402, F401
+from . import ops  # noqa: E402, F401
 from .ops.elementwise import Abs, Add, Cast, Clamp, Clone, Div, Mul, Neg, Pow, Sub  # noqa: E402
 from .ops.function import _sum, apply_scalar, binary, promoted  # noqa: E402
 from .ops.indexing import Copy, Index, SetItem  # noqa: E402

@@ -1,5 +1,5 @@
-"""The tensor vocabulary as torch lays it out: each function here is both ``autograd.name(x, ...)`` and the
-method ``x.name(...)`` (``install`` attaches them to ``Tensor``). They check arguments, name the problem when
+"""The tensor vocabulary as torch lays it out: each function here is ``autograd.name(x, ...)`` and/or the
+method ``x.name(...)``, as its ``@register`` says. They check arguments, name the problem when
 it is wrong, and call the ops.
 """
 
@@ -17,6 +17,7 @@ from .. import dtypes
 from ..tensor import MaxResult, Tensor, _wrap
 from . import activation, elementwise, linalg, reduction, shape
 from .function import promoted
+from .registry import register, register_property
 
 Dim = int | Sequence[int] | None
 
@@ -76,11 +77,13 @@ def infer_shape(shape: tuple[int, ...], old: tuple[int, ...]) -> tuple[int, ...]
 
 
 # ----- shapes -------------------------------------------------------------------------------
+@register
 def reshape(x: Tensor, *shape: Any) -> Tensor:
     """The same elements in another shape (one -1 is inferred); a view when the memory layout allows."""
     return shape_op(x, infer_shape(_sizes(shape), x.shape), strict=False)
 
 
+@register(function=False)
 def view(x: Tensor, *shape: Any) -> Tensor:
     """As reshape, but always a view sharing memory (an error if the layout needs a copy), as torch."""
     return shape_op(x, infer_shape(_sizes(shape), x.shape), strict=True)
@@ -91,16 +94,19 @@ def shape_op(x: Tensor, new: tuple[int, ...], strict: bool = False) -> Tensor:
     return shape.Reshape.apply(x, new, strict)
 
 
+@register(function=False)
 def view_as(x: Tensor, other: Tensor) -> Tensor:
     """``view`` to ``other``'s shape."""
     return view(x, other.shape)
 
 
+@register(function=False)
 def reshape_as(x: Tensor, other: Tensor) -> Tensor:
     """``reshape`` to ``other``'s shape."""
     return reshape(x, other.shape)
 
 
+@register
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Dimensions ``start_dim..end_dim`` merged into one."""
     if not x.ndim:
@@ -111,6 +117,7 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     return reshape(x, *x.shape[:start], -1, *x.shape[end + 1 :])
 
 
+@register
 def squeeze(x: Tensor, dim: Dim = None) -> Tensor:
     """Dimensions of size 1 removed (only ``dim``'s, when given; others are left alone, as torch)."""
     axes = range(x.ndim) if dim is None else _axes(dim, x.ndim) or ()
@@ -118,12 +125,14 @@ def squeeze(x: Tensor, dim: Dim = None) -> Tensor:
     return shape_op(x, tuple(n for i, n in enumerate(x.shape) if i not in drop))
 
 
+@register
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
     """A dimension of size 1 inserted at ``dim`` (in [-ndim-1, ndim])."""
     axis = _axis(dim, x.ndim + 1)
     return shape_op(x, (*x.shape[:axis], 1, *x.shape[axis:]))
 
 
+@register
 def permute(x: Tensor, *dims: Any) -> Tensor:
     """The dimensions in the order ``dims``."""
     axes = tuple(_axis(d, x.ndim) for d in _sizes(dims))
@@ -134,6 +143,7 @@ def permute(x: Tensor, *dims: Any) -> Tensor:
     return shape.Permute.apply(x, axes)
 
 
+@register(aliases=("swapaxes",))
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
     """Dimensions ``dim0`` and ``dim1`` swapped (a view)."""
     axes = list(range(x.ndim))
@@ -152,6 +162,7 @@ def _mT(x: Tensor) -> Tensor:
     return transpose(x, -2, -1)
 
 
+@register(function=False)
 def expand(x: Tensor, *sizes: Any) -> Tensor:
     """Broadcast (without copying) to ``sizes``; -1 keeps a dimension, new ones are added in front."""
     target = _sizes(sizes)
@@ -167,11 +178,13 @@ def expand(x: Tensor, *sizes: Any) -> Tensor:
         raise RuntimeError(f"expand: shape {x.shape} cannot be expanded to {list(target)}") from None
 
 
+@register(function=False)
 def expand_as(x: Tensor, other: Tensor) -> Tensor:
     """``expand`` to ``other``'s shape."""
     return expand(x, other.shape)
 
 
+@register(method=False)
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Tensors joined along an existing dimension ``dim``."""
     if not tensors:
@@ -183,6 +196,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
         raise RuntimeError(f"cat: {error} (shapes {[tuple(t.shape) for t in tensors]})") from None
 
 
+@register(method=False)
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Tensors of one shape joined along a new dimension ``dim``."""
     if not tensors:
@@ -194,6 +208,7 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     return cat([unsqueeze(t, axis) for t in tensors], axis)
 
 
+@register
 def split(x: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
     """Views of consecutive pieces along ``dim``: pieces of one size (the last may be smaller) or of the
     given sizes."""
@@ -214,6 +229,7 @@ def split(x: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) 
     return tuple(x[(*lead, slice(end - size, end))] for size, end in zip(sizes, ends, strict=True))
 
 
+@register
 def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     """At most ``chunks`` views of (nearly) equal size along ``dim``."""
     if chunks <= 0:
@@ -221,6 +237,7 @@ def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     return split(x, builtins.max(1, -(-x.shape[_axis(dim, x.ndim)] // chunks)), dim)
 
 
+@register
 def unbind(x: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
     """The slices along ``dim``, that dimension removed."""
     axis = _axis(dim, x.ndim)
@@ -228,51 +245,61 @@ def unbind(x: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
 
 
 # ----- maths --------------------------------------------------------------------------------
+@register
 def exp(x: Tensor) -> Tensor:
     """e**x."""
     return elementwise.Exp.apply(_floating(x))
 
 
+@register
 def log(x: Tensor) -> Tensor:
     """Natural log (-inf at 0, nan below)."""
     return elementwise.Log.apply(_floating(x))
 
 
+@register
 def sqrt(x: Tensor) -> Tensor:
     """Square root."""
     return elementwise.Sqrt.apply(_floating(x))
 
 
+@register
 def square(x: Tensor) -> Tensor:
     """x * x."""
     return elementwise.Mul.apply(x, x)
 
 
+@register
 def tanh(x: Tensor) -> Tensor:
     """Hyperbolic tangent."""
     return elementwise.Tanh.apply(_floating(x))
 
 
+@register
 def sigmoid(x: Tensor) -> Tensor:
     """1 / (1 + e**-x), without overflow."""
     return elementwise.Sigmoid.apply(_floating(x))
 
 
+@register
 def relu(x: Tensor) -> Tensor:
     """max(x, 0)."""
     return elementwise.Relu.apply(x)
 
 
+@register
 def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
     """x for x > 0, negative_slope * x otherwise."""
     return elementwise.LeakyRelu.apply(_floating(x), negative_slope)
 
 
+@register
 def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
     """x for x > 0, alpha * (e**x - 1) otherwise."""
     return elementwise.Elu.apply(_floating(x), alpha)
 
 
+@register(aliases=("clip",))
 def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 - PyTorch's names
     """x limited to [min, max] (either may be None or a tensor)."""
     if min is None and max is None:
@@ -282,22 +309,26 @@ def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 
     return elementwise.Clamp.apply(x, min, max)
 
 
+@register
 def maximum(x: Any, other: Any) -> Tensor:
     """Elementwise max of two broadcastable tensors."""
     return elementwise.Maximum.apply(x, other)
 
 
+@register
 def minimum(x: Any, other: Any) -> Tensor:
     """Elementwise min of two broadcastable tensors."""
     return elementwise.Minimum.apply(x, other)
 
 
+@register(method=False)
 def where(condition: Any, x: Any, other: Any) -> Tensor:
     """``x`` where ``condition`` is True, ``other`` elsewhere (broadcasting all three), in torch's result
     type of ``x`` and ``other``."""
     return elementwise.Where.apply(condition, *promoted(x, other))
 
 
+@register
 def sum(x: Tensor, dim: Dim = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:  # noqa: A001
     """The sum over ``dim`` (all elements when None); unsigned integers sum as int64, as torch (numpy would
     give uint64)."""
@@ -307,12 +338,14 @@ def sum(x: Tensor, dim: Dim = None, keepdim: bool = False, *, dtype: Any = None)
     return reduction.Sum.apply(x, _axes(dim, x.ndim), keepdim)
 
 
+@register
 def mean(x: Tensor, dim: Dim = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     """The mean over ``dim`` (all elements when None)."""
     x = x if dtype is None else x.to(dtype)
     return reduction.Mean.apply(x, _axes(dim, x.ndim), keepdim)
 
 
+@register
 def var(
     x: Tensor, dim: Dim = None, *, correction: float = 1, keepdim: bool = False, unbiased: bool | None = None
 ) -> Tensor:
@@ -324,6 +357,7 @@ def var(
     return sum(centred * centred, axes, keepdim) / builtins.max(count - correction, 0)
 
 
+@register
 def std(
     x: Tensor, dim: Dim = None, *, correction: float = 1, keepdim: bool = False, unbiased: bool | None = None
 ) -> Tensor:
@@ -348,26 +382,31 @@ def _extremum(x: Tensor, dim: Any, keepdim: bool, largest: bool) -> Any:
     return MaxResult(values, indices)
 
 
+@register
 def max(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001 - PyTorch's name
     """The largest element; with ``dim``, (values, indices) along it, as torch."""
     return _extremum(x, dim, keepdim, True)
 
 
+@register
 def min(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001 - PyTorch's name
     """The smallest element; with ``dim``, (values, indices) along it, as torch."""
     return _extremum(x, dim, keepdim, False)
 
 
+@register
 def amax(x: Tensor, dim: Dim = None, keepdim: bool = False) -> Tensor:
     """The largest values over ``dim`` (ties share the gradient equally)."""
     return reduction.Extremum.apply(x, _axes(dim, x.ndim), keepdim, True, True, False)
 
 
+@register
 def amin(x: Tensor, dim: Dim = None, keepdim: bool = False) -> Tensor:
     """The smallest values over ``dim`` (ties share the gradient equally)."""
     return reduction.Extremum.apply(x, _axes(dim, x.ndim), keepdim, False, True, False)
 
 
+@register
 def logsumexp(x: Tensor, dim: Dim, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x), dim)) computed without overflow (``dim``: an int or a tuple)."""
     axes = _axes(dim, x.ndim)
@@ -375,21 +414,25 @@ def logsumexp(x: Tensor, dim: Dim, keepdim: bool = False) -> Tensor:
     return out if keepdim else squeeze(out, tuple(range(out.ndim)) if axes is None else axes)
 
 
+@register
 def softmax(x: Tensor, dim: int) -> Tensor:
     """exp(x) / sum(exp(x), dim): probabilities along ``dim``, stable for large inputs."""
     return activation.Softmax.apply(_floating(x), _axis(dim, x.ndim))
 
 
+@register
 def log_softmax(x: Tensor, dim: int) -> Tensor:
     """x - logsumexp(x, dim): log-probabilities along ``dim``, stable for large inputs."""
     return activation.LogSoftmax.apply(_floating(x), _axis(dim, x.ndim))
 
 
+@register(method=False)
 def matmul(x: Any, other: Any) -> Tensor:
     """The matrix product (1-D, 2-D and batched with broadcasting), as ``@``."""
     return x @ other if isinstance(x, Tensor) else other.__rmatmul__(x)
 
 
+@register(method=False)
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``x @ weight.T + bias`` (weight of shape (out, in), as torch's), fused into one node."""
     if weight.ndim != 2 or x.shape[-1:] != weight.shape[1:] or (
@@ -402,71 +445,13 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return linalg.Linear.apply(x, weight, bias)
 
 
-def _index_nonzero(x: Tensor) -> Tensor:
+@register
+def nonzero(x: Tensor) -> Tensor:
     """The indices of the nonzero elements, one row each (as torch.nonzero)."""
     return _wrap(np.argwhere(x.numpy()))
 
 
-METHODS = [
-    reshape,
-    view,
-    view_as,
-    reshape_as,
-    flatten,
-    squeeze,
-    unsqueeze,
-    permute,
-    transpose,
-    expand,
-    expand_as,
-    split,
-    chunk,
-    unbind,
-    exp,
-    log,
-    sqrt,
-    square,
-    tanh,
-    sigmoid,
-    relu,
-    leaky_relu,
-    elu,
-    clamp,
-    maximum,
-    minimum,
-    sum,
-    mean,
-    var,
-    std,
-    max,
-    min,
-    amax,
-    amin,
-    logsumexp,
-    softmax,
-    log_softmax,
-]
+register_property("T", _T)
+register_property("mT", _mT)
 
-
-def install(cls: type) -> None:
-    """Attaches the functions above to ``Tensor`` as methods (``x.sum(1)`` is ``sum(x, 1)``)."""
-    for function in METHODS:
-        setattr(cls, function.__name__, function)
-    cls.swapaxes = transpose
-    cls.clip = clamp
-    cls.nonzero = _index_nonzero
-    cls.T = property(_T)
-    cls.mT = property(_mT)
-
-
-install(Tensor)
-
-__all__ = [f.__name__ for f in METHODS] + [
-    "cat",
-    "infer_shape",
-    "install",
-    "linear",
-    "matmul",
-    "stack",
-    "where",
-]
+__all__ = ["infer_shape", "shape_op"]

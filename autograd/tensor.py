@@ -4,8 +4,9 @@ A tensor is a node of ``engine.py``: its parents (``_prev``, only those that nee
 made it (``_ctx``: a built-in ``Op`` class, or the ``ctx`` of a user's ``autograd.Function``), what that op
 saved for its backward (``_saved``, None once freed), which of its inputs need a gradient (``_needs``) and
 the versions of the saved tensors (``_versions``). Every op lives in ``autograd/ops`` as a forward beside its
-backward; this file holds the node protocol, the properties, the in-place machinery and the dunders that
-call the ops.
+backward; this file holds the node protocol, the properties, gradient fitting, version checks and the
+in-place machinery, and imports no op: ``ops/operators.py`` attaches the dunders, indexing, in-place updates
+and conversions that call the ops, so imports point one way (ops -> tensor -> engine).
 
 Storage: ``_data`` is the ndarray. Tensors that share memory (a tensor and its views) share one version
 counter ``_counter = [version, read]``: in-place ops bump ``version``, so a backward that saved the old
@@ -36,6 +37,7 @@ _NUMBERS = frozenset({float, int})  # Python numbers take the short path of bina
 _new = object.__new__
 _ndarray = np.ndarray
 _sequence = count().__next__  # a tensor's _seq: made after its parents, it counts higher than they do
+_sum = np.add.reduce  # ndarray.sum without its Python wrapper (shared by the ops)
 
 
 class Tensor(Node):
@@ -330,46 +332,6 @@ class Tensor(Node):
             extra += ", requires_grad=True"
         return f"tensor({body}{extra})"
 
-    def to(self, dtype: Any) -> Tensor:
-        """A copy with another dtype (the same tensor if it already has it); differentiable between floats.
-        A device ("cpu", the only one) leaves the tensor as it is, as ``x.to(device)`` in torch code."""
-        if str(dtype) == "cpu":
-            return self
-        target = dtypes.as_dtype(dtype)
-        if target == self._data.dtype:
-            return self
-        if dtypes.is_floating(target):
-            return Cast.apply(self, target)
-        return _wrap(self._data.astype(target))
-
-    def type(self, dtype: Any) -> Tensor:
-        """Same as ``to(dtype)``."""
-        return self.to(dtype)
-
-    def float(self) -> Tensor:
-        """As float32."""
-        return self.to(dtypes.float32)
-
-    def double(self) -> Tensor:
-        """As float64."""
-        return self.to(dtypes.float64)
-
-    def half(self) -> Tensor:
-        """As float16."""
-        return self.to(dtypes.float16)
-
-    def long(self) -> Tensor:
-        """As int64 (no gradient flows through)."""
-        return self.to(dtypes.int64)
-
-    def int(self) -> Tensor:
-        """As int32 (no gradient flows through)."""
-        return self.to(dtypes.int32)
-
-    def bool(self) -> Tensor:
-        """As bool (no gradient flows through)."""
-        return self.to(dtypes.bool_)
-
     def is_floating_point(self) -> bool:
         """True for float16/32/64."""
         return dtypes.is_floating(self._data.dtype)
@@ -378,221 +340,9 @@ class Tensor(Node):
         """True when the elements lie in row-major order without gaps."""
         return bool(self._data.flags.c_contiguous)
 
-    def contiguous(self) -> Tensor:
-        """This tensor if its memory is row-major, otherwise a row-major copy."""
-        return self if self._data.flags.c_contiguous else Clone.apply(self, "C")
-
-    def clone(self) -> Tensor:
-        """A copy with its own storage and the same layout (as torch); gradients flow back to this tensor."""
-        return Clone.apply(self, "K")
-
     def data_ptr(self) -> int:
         """The address of the first element (views of one storage differ only by offset)."""
         return self._data.__array_interface__["data"][0]
-
-    # ----- arithmetic -----------------------------------------------------------------------
-    def __add__(self, other: Any) -> Tensor:
-        if type(other) in _NUMBERS:
-            return apply_scalar(Add, self, other)
-        return binary(Add, self, other) if type(other) is Tensor else _binary(Add, self, other)
-
-    def __radd__(self, other: Any) -> Tensor:
-        if type(other) in _NUMBERS:
-            return apply_scalar(Add, self, other, True)
-        return binary(Add, other, self) if type(other) is Tensor else _binary(Add, self, other, True)
-
-    def __sub__(self, other: Any) -> Tensor:
-        if type(other) in _NUMBERS:
-            return apply_scalar(Sub, self, other)
-        return binary(Sub, self, other) if type(other) is Tensor else _binary(Sub, self, other)
-
-    def __rsub__(self, other: Any) -> Tensor:
-        if type(other) in _NUMBERS:
-            return apply_scalar(Sub, self, other, True)
-        return binary(Sub, other, self) if type(other) is Tensor else _binary(Sub, self, other, True)
-
-    def __mul__(self, other: Any) -> Tensor:
-        if type(other) in _NUMBERS:
-            return apply_scalar(Mul, self, other)
-        return binary(Mul, self, other) if type(other) is Tensor else _binary(Mul, self, other)
-
-    def __rmul__(self, other: Any) -> Tensor:
-        if type(other) in _NUMBERS:
-            return apply_scalar(Mul, self, other, True)
-        return binary(Mul, other, self) if type(other) is Tensor else _binary(Mul, self, other, True)
-
-    def __truediv__(self, other: Any) -> Tensor:
-        if type(other) in _NUMBERS:
-            return apply_scalar(Div, self, other)
-        return binary(Div, self, other) if type(other) is Tensor else _binary(Div, self, other)
-
-    def __rtruediv__(self, other: Any) -> Tensor:
-        if type(other) in _NUMBERS:
-            return apply_scalar(Div, self, other, True)
-        return binary(Div, other, self) if type(other) is Tensor else _binary(Div, self, other, True)
-
-    def __pow__(self, other: Any) -> Tensor:
-        if type(other) in _NUMBERS:
-            return apply_scalar(Pow, self, other)
-        return binary(Pow, self, other) if type(other) is Tensor else _binary(Pow, self, other)
-
-    def __rpow__(self, other: Any) -> Tensor:
-        if type(other) in _NUMBERS:
-            return apply_scalar(Pow, self, other, True)
-        return binary(Pow, other, self) if type(other) is Tensor else _binary(Pow, self, other, True)
-
-    def __matmul__(self, other: Any) -> Tensor:
-        return binary(MatMul, self, other) if type(other) is Tensor else _binary(MatMul, self, other)
-
-    def __rmatmul__(self, other: Any) -> Tensor:
-        return binary(MatMul, other, self) if type(other) is Tensor else _binary(MatMul, self, other, True)
-
-    def __neg__(self) -> Tensor:
-        return Neg.apply(self)
-
-    def __pos__(self) -> Tensor:
-        return self
-
-    def __abs__(self) -> Tensor:
-        return Abs.apply(self)
-
-    # The methods go through Python's operators: a dunder's NotImplemented becomes Python's TypeError.
-    def add(self, other: Any) -> Tensor:
-        """self + other."""
-        return self + other
-
-    def sub(self, other: Any) -> Tensor:
-        """self - other."""
-        return self - other
-
-    def mul(self, other: Any) -> Tensor:
-        """self * other."""
-        return self * other
-
-    def div(self, other: Any) -> Tensor:
-        """self / other."""
-        return self / other
-
-    def pow(self, other: Any) -> Tensor:  # noqa: A003 - PyTorch's method name
-        """self ** other."""
-        return self**other
-
-    def matmul(self, other: Any) -> Tensor:
-        """self @ other."""
-        return self @ other
-
-    neg, abs = __neg__, __abs__  # noqa: A003 - PyTorch's method names
-    subtract, multiply, divide, true_divide, negative = sub, mul, div, div, neg
-
-    # ----- comparisons: bool tensors without grad -------------------------------------------
-    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _compare(np.equal, self, other)
-
-    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _compare(np.not_equal, self, other)
-
-    def __lt__(self, other: Any) -> Tensor:
-        return _compare(np.less, self, other)
-
-    def __le__(self, other: Any) -> Tensor:
-        return _compare(np.less_equal, self, other)
-
-    def __gt__(self, other: Any) -> Tensor:
-        return _compare(np.greater, self, other)
-
-    def __ge__(self, other: Any) -> Tensor:
-        return _compare(np.greater_equal, self, other)
-
-    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
-
-    def __invert__(self) -> Tensor:
-        return _wrap(~self._data)
-
-    def __and__(self, other: Any) -> Tensor:
-        return _compare(np.bitwise_and, self, other)
-
-    def __or__(self, other: Any) -> Tensor:
-        return _compare(np.bitwise_or, self, other)
-
-    def __xor__(self, other: Any) -> Tensor:
-        return _compare(np.bitwise_xor, self, other)
-
-    def equal(self, other: Tensor) -> bool:
-        """True when both have the same shape and elements."""
-        return bool(np.array_equal(self._data, _raw(other)))
-
-    def allclose(self, other: Any, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
-        """True when every element is close to ``other``'s (numpy.allclose's rule)."""
-        return bool(np.allclose(self._data, _raw(other), rtol=rtol, atol=atol))
-
-    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
-        """Indices of the largest values (over all elements, flattened, when ``dim`` is None)."""
-        return _wrap(np.argmax(self._data, axis=dim, keepdims=keepdim))
-
-    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
-        """Indices of the smallest values (over all elements, flattened, when ``dim`` is None)."""
-        return _wrap(np.argmin(self._data, axis=dim, keepdims=keepdim))
-
-    def sign(self) -> Tensor:
-        """-1, 0 or 1 per element (its derivative is zero, so no graph)."""
-        return _wrap(np.sign(self._data))
-
-    def isnan(self) -> Tensor:
-        """A bool tensor, True where the element is nan."""
-        return _wrap(np.isnan(self._data))
-
-    def isfinite(self) -> Tensor:
-        """A bool tensor, True where the element is neither inf nor nan."""
-        return _wrap(np.isfinite(self._data))
-
-    def all(self) -> Tensor:
-        """True when every element is nonzero."""
-        return _wrap(np.asarray(self._data.all()))
-
-    def any(self) -> Tensor:
-        """True when some element is nonzero."""
-        return _wrap(np.asarray(self._data.any()))
-
-    # ----- in-place operations --------------------------------------------------------------
-    def add_(self, other: Any, *, alpha: float = 1) -> Tensor:
-        """self += alpha * other, in place."""
-        return _inplace(self, Add, _ADD, other if alpha == 1 else _scaled(other, alpha))
-
-    def sub_(self, other: Any, *, alpha: float = 1) -> Tensor:
-        """self -= alpha * other, in place."""
-        return _inplace(self, Sub, _SUB, other if alpha == 1 else _scaled(other, alpha))
-
-    def mul_(self, other: Any) -> Tensor:
-        """self *= other, in place."""
-        return _inplace(self, Mul, _MUL, other)
-
-    def div_(self, other: Any) -> Tensor:
-        """self /= other, in place."""
-        return _inplace(self, Div, _DIV, other)
-
-    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 - PyTorch's names
-        """Clamps every element into [min, max], in place."""
-        return _inplace(self, Clamp, _clip, min, max)
-
-    def zero_(self) -> Tensor:
-        """Sets every element to 0, in place."""
-        return self.fill_(0)
-
-    def fill_(self, value: Any) -> Tensor:
-        """Sets every element to ``value``, in place."""
-        return self.copy_(value)
-
-    def copy_(self, src: Any) -> Tensor:
-        """Copies ``src`` (broadcast to this shape) into this tensor, in place; gradients flow to ``src``."""
-        return _inplace(self, Copy, _copy, src)
-
-    __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_  # x += y is x.add_(y), one call less
-
-    def __setitem__(self, index: Any, value: Any) -> None:
-        _inplace(self, SetItem, _put, value, _index(index))
-
-    def __getitem__(self, index: Any) -> Tensor:
-        return Index.apply(self, _index(index))
 
 
 _HOOK_KEYS = count()  # shared by every registry: a key is never reused, so a stale handle removes nothing
@@ -705,32 +455,8 @@ def _to_array(data: Any, dtype: Any, copy: bool) -> np.ndarray:
     return array if dtype is not None else dtypes.infer(array, data)
 
 
-def _binary(op: Any, tensor: Tensor, other: Any, reflected: bool = False) -> Any:
-    """``tensor <op> other`` (``other <op> tensor`` when ``reflected``) for an operand that is not a Python
-    number: a tensor or data of real numbers (nested lists become arrays). Arrays or numbers of another
-    kind (complex, object, str) are refused by name; a str, None, ... gives NotImplemented, so Python's
-    TypeError names both types."""
-    if not isinstance(other, Tensor):
-        if isinstance(other, (list, tuple)):  # nested lists: torch's dtypes (Python floats are float32)
-            other = _to_array(other, None, copy=False)
-        dtype = np.asarray(other).dtype
-        if dtype.kind not in "biuf":
-            if isinstance(other, (np.ndarray, np.generic, complex)):
-                raise TypeError(f"{op.__name__}: tensors hold real numbers, got an operand of dtype {dtype}")
-            return NotImplemented
-    return binary(op, other, tensor) if reflected else binary(op, tensor, other)
-
-
 def _raw(x: Any) -> Any:
     return x._data if isinstance(x, Tensor) else x
-
-
-def _scaled(x: Any, alpha: float) -> Any:
-    """``alpha * x`` for ``add_``/``sub_``: an op only when it is recorded, else on the raw array (an
-    optimiser's update runs under no_grad and needs no result tensor)."""
-    if isinstance(x, Tensor) and x.requires_grad and STATE.grad_enabled:
-        return x * alpha
-    return _raw(x) * alpha
 
 
 def _index(index: Any) -> Any:
@@ -742,15 +468,6 @@ def _index(index: Any) -> Any:
     if isinstance(index, list):
         return np.asarray(_to_array(index, None, False))
     return index
-
-
-def _compare(ufunc: Any, a: Tensor, b: Any) -> Tensor:
-    """``ufunc(a, b)`` without grad, in torch's result type when ``b`` is a tensor or an array of another
-    dtype (a 0-d int64 tensor against a uint8 one compares as uint8)."""
-    x, y = a._data, _raw(b)
-    if type(y) is _ndarray and y.dtype != x.dtype:
-        x, y = promoted(x, y)
-    return _wrap(ufunc(x, y))
 
 
 def _gather(parent: Tensor, g: Any, upstream: Any) -> None:
@@ -842,26 +559,6 @@ def _owned(versions: list[tuple[Tensor | None, int]] | None, owner: Tensor) -> A
     return None if versions is None else [(owner if o is None else o, v) for o, v in versions]
 
 
-def _ufunc(ufunc: np.ufunc) -> Callable[..., Any]:
-    """A writer applying ``ufunc(storage, other)`` into the storage (an int tensor refuses float results)."""
-    return lambda data, other: ufunc(data, other, data)  # out=data; casting="same_kind" is the default
-
-
-_ADD, _SUB, _MUL, _DIV = map(_ufunc, (np.add, np.subtract, np.multiply, np.true_divide))
-
-
-def _clip(data: np.ndarray, low: Any, high: Any) -> None:
-    np.clip(data, low, high, out=data)
-
-
-def _copy(data: np.ndarray, src: Any) -> None:
-    np.copyto(data, src, casting="unsafe")  # copy_ converts between any dtypes, as torch
-
-
-def _put(data: np.ndarray, value: Any, index: Any) -> None:
-    data[index] = value
-
-
 def _inplace(t: Tensor, op: Any, write: Callable[..., Any], *args: Any) -> Tensor:
     """Runs ``op`` in place on ``t``: ``write(storage, *args)`` when nothing needs recording, otherwise ``op``
     recorded, its result written into the storage while ``t`` takes the result's place in the graph.
@@ -920,11 +617,3 @@ def _storage(t: Tensor) -> list[Any]:
                 if t._read:
                     counter[1] = True
     return counter
-
-
-# The ops are defined in terms of Tensor, so they are imported after it; methods attaches itself to Tensor.
-from . import ops  # noqa: E402, F401
-from .ops.elementwise import Abs, Add, Cast, Clamp, Clone, Div, Mul, Neg, Pow, Sub  # noqa: E402
-from .ops.function import _sum, apply_scalar, binary, promoted  # noqa: E402
-from .ops.indexing import Copy, Index, SetItem  # noqa: E402
-from .ops.linalg import MatMul  # noqa: E402

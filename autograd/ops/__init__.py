@@ -10,7 +10,7 @@ or inf.
 """
 
 from ..tensor import Tensor
-from . import methods  # noqa: F401 - each family registers its names when imported
+from . import methods, operators  # noqa: F401 - each family registers its names when imported
 from .registry import FUNCTIONS, install
 
 install(Tensor)

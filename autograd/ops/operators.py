@@ -1,0 +1,409 @@
+"""The operator surface of ``Tensor``: arithmetic and comparison dunders, indexing, in-place updates and
+dtype conversions, each calling its op. ``tensor.py`` holds the node and imports no op; this module
+attaches these as methods (``@register``'s table at the end), so arrows point one way: ops -> tensor.
+
+The dunders route by operand (see ``function.py``): a Python number takes ``apply_scalar``, a tensor
+``binary``, anything else ``_binary`` (lists become arrays; other types give Python's TypeError).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .. import dtypes
+from ..grad_mode import STATE
+from ..tensor import Tensor, _index, _inplace, _raw, _to_array, _wrap
+from .elementwise import Abs, Add, Cast, Clamp, Clone, Div, Mul, Neg, Pow, Sub
+from .function import apply_scalar, binary, promoted
+from .indexing import Copy, Index, SetItem
+from .linalg import MatMul
+from .registry import register
+
+_NUMBERS = frozenset({float, int})  # Python numbers take the short path of binary ops
+_ndarray = np.ndarray
+
+
+# ----- dtype conversions and copies ------------------------------------------------------------
+def to(self: Tensor, dtype: Any) -> Tensor:
+    """A copy with another dtype (the same tensor if it already has it); differentiable between floats.
+    A device ("cpu", the only one) leaves the tensor as it is, as ``x.to(device)`` in torch code."""
+    if str(dtype) == "cpu":
+        return self
+    target = dtypes.as_dtype(dtype)
+    if target == self._data.dtype:
+        return self
+    if dtypes.is_floating(target):
+        return Cast.apply(self, target)
+    return _wrap(self._data.astype(target))
+
+
+def type_(self: Tensor, dtype: Any) -> Tensor:
+    """Same as ``to(dtype)``."""
+    return to(self, dtype)
+
+
+def float_(self: Tensor) -> Tensor:
+    """As float32."""
+    return self.to(dtypes.float32)
+
+
+def double_(self: Tensor) -> Tensor:
+    """As float64."""
+    return self.to(dtypes.float64)
+
+
+def half_(self: Tensor) -> Tensor:
+    """As float16."""
+    return self.to(dtypes.float16)
+
+
+def long_(self: Tensor) -> Tensor:
+    """As int64 (no gradient flows through)."""
+    return self.to(dtypes.int64)
+
+
+def int_(self: Tensor) -> Tensor:
+    """As int32 (no gradient flows through)."""
+    return self.to(dtypes.int32)
+
+
+def bool_(self: Tensor) -> Tensor:
+    """As bool (no gradient flows through)."""
+    return self.to(dtypes.bool_)
+
+
+def contiguous(self: Tensor) -> Tensor:
+    """This tensor if its memory is row-major, otherwise a row-major copy."""
+    return self if self._data.flags.c_contiguous else Clone.apply(self, "C")
+
+
+def clone(self: Tensor) -> Tensor:
+    """A copy with its own storage and the same layout (as torch); gradients flow back to this tensor."""
+    return Clone.apply(self, "K")
+
+
+# ----- arithmetic -----------------------------------------------------------------------
+def __add__(self: Tensor, other: Any) -> Tensor:
+    if type(other) in _NUMBERS:
+        return apply_scalar(Add, self, other)
+    return binary(Add, self, other) if type(other) is Tensor else _binary(Add, self, other)
+
+
+def __radd__(self: Tensor, other: Any) -> Tensor:
+    if type(other) in _NUMBERS:
+        return apply_scalar(Add, self, other, True)
+    return binary(Add, other, self) if type(other) is Tensor else _binary(Add, self, other, True)
+
+
+def __sub__(self: Tensor, other: Any) -> Tensor:
+    if type(other) in _NUMBERS:
+        return apply_scalar(Sub, self, other)
+    return binary(Sub, self, other) if type(other) is Tensor else _binary(Sub, self, other)
+
+
+def __rsub__(self: Tensor, other: Any) -> Tensor:
+    if type(other) in _NUMBERS:
+        return apply_scalar(Sub, self, other, True)
+    return binary(Sub, other, self) if type(other) is Tensor else _binary(Sub, self, other, True)
+
+
+def __mul__(self: Tensor, other: Any) -> Tensor:
+    if type(other) in _NUMBERS:
+        return apply_scalar(Mul, self, other)
+    return binary(Mul, self, other) if type(other) is Tensor else _binary(Mul, self, other)
+
+
+def __rmul__(self: Tensor, other: Any) -> Tensor:
+    if type(other) in _NUMBERS:
+        return apply_scalar(Mul, self, other, True)
+    return binary(Mul, other, self) if type(other) is Tensor else _binary(Mul, self, other, True)
+
+
+def __truediv__(self: Tensor, other: Any) -> Tensor:
+    if type(other) in _NUMBERS:
+        return apply_scalar(Div, self, other)
+    return binary(Div, self, other) if type(other) is Tensor else _binary(Div, self, other)
+
+
+def __rtruediv__(self: Tensor, other: Any) -> Tensor:
+    if type(other) in _NUMBERS:
+        return apply_scalar(Div, self, other, True)
+    return binary(Div, other, self) if type(other) is Tensor else _binary(Div, self, other, True)
+
+
+def __pow__(self: Tensor, other: Any) -> Tensor:
+    if type(other) in _NUMBERS:
+        return apply_scalar(Pow, self, other)
+    return binary(Pow, self, other) if type(other) is Tensor else _binary(Pow, self, other)
+
+
+def __rpow__(self: Tensor, other: Any) -> Tensor:
+    if type(other) in _NUMBERS:
+        return apply_scalar(Pow, self, other, True)
+    return binary(Pow, other, self) if type(other) is Tensor else _binary(Pow, self, other, True)
+
+
+def __matmul__(self: Tensor, other: Any) -> Tensor:
+    return binary(MatMul, self, other) if type(other) is Tensor else _binary(MatMul, self, other)
+
+
+def __rmatmul__(self: Tensor, other: Any) -> Tensor:
+    return binary(MatMul, other, self) if type(other) is Tensor else _binary(MatMul, self, other, True)
+
+
+def __neg__(self: Tensor) -> Tensor:
+    return Neg.apply(self)
+
+
+def __pos__(self: Tensor) -> Tensor:
+    return self
+
+
+def __abs__(self: Tensor) -> Tensor:
+    return Abs.apply(self)
+
+
+# The methods go through Python's operators: a dunder's NotImplemented becomes Python's TypeError.
+def add(self: Tensor, other: Any) -> Tensor:
+    """self + other."""
+    return self + other
+
+
+def sub(self: Tensor, other: Any) -> Tensor:
+    """self - other."""
+    return self - other
+
+
+def mul(self: Tensor, other: Any) -> Tensor:
+    """self * other."""
+    return self * other
+
+
+def div(self: Tensor, other: Any) -> Tensor:
+    """self / other."""
+    return self / other
+
+
+def pow_(self: Tensor, other: Any) -> Tensor:
+    """self ** other."""
+    return self**other
+
+
+def matmul(self: Tensor, other: Any) -> Tensor:
+    """self @ other."""
+    return self @ other
+
+
+# ----- comparisons: bool tensors without grad -------------------------------------------
+def __eq__(self: Tensor, other: Any) -> Tensor:  # type: ignore[override]
+    return _compare(np.equal, self, other)
+
+
+def __ne__(self: Tensor, other: Any) -> Tensor:  # type: ignore[override]
+    return _compare(np.not_equal, self, other)
+
+
+def __lt__(self: Tensor, other: Any) -> Tensor:
+    return _compare(np.less, self, other)
+
+
+def __le__(self: Tensor, other: Any) -> Tensor:
+    return _compare(np.less_equal, self, other)
+
+
+def __gt__(self: Tensor, other: Any) -> Tensor:
+    return _compare(np.greater, self, other)
+
+
+def __ge__(self: Tensor, other: Any) -> Tensor:
+    return _compare(np.greater_equal, self, other)
+
+
+def __invert__(self: Tensor) -> Tensor:
+    return _wrap(~self._data)
+
+
+def __and__(self: Tensor, other: Any) -> Tensor:
+    return _compare(np.bitwise_and, self, other)
+
+
+def __or__(self: Tensor, other: Any) -> Tensor:
+    return _compare(np.bitwise_or, self, other)
+
+
+def __xor__(self: Tensor, other: Any) -> Tensor:
+    return _compare(np.bitwise_xor, self, other)
+
+
+def equal(self: Tensor, other: Tensor) -> bool:
+    """True when both have the same shape and elements."""
+    return bool(np.array_equal(self._data, _raw(other)))
+
+
+def allclose(self: Tensor, other: Any, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
+    """True when every element is close to ``other``'s (numpy.allclose's rule)."""
+    return bool(np.allclose(self._data, _raw(other), rtol=rtol, atol=atol))
+
+
+def argmax(self: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """Indices of the largest values (over all elements, flattened, when ``dim`` is None)."""
+    return _wrap(np.argmax(self._data, axis=dim, keepdims=keepdim))
+
+
+def argmin(self: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """Indices of the smallest values (over all elements, flattened, when ``dim`` is None)."""
+    return _wrap(np.argmin(self._data, axis=dim, keepdims=keepdim))
+
+
+def sign(self: Tensor) -> Tensor:
+    """-1, 0 or 1 per element (its derivative is zero, so no graph)."""
+    return _wrap(np.sign(self._data))
+
+
+def isnan(self: Tensor) -> Tensor:
+    """A bool tensor, True where the element is nan."""
+    return _wrap(np.isnan(self._data))
+
+
+def isfinite(self: Tensor) -> Tensor:
+    """A bool tensor, True where the element is neither inf nor nan."""
+    return _wrap(np.isfinite(self._data))
+
+
+def all_(self: Tensor) -> Tensor:
+    """True when every element is nonzero."""
+    return _wrap(np.asarray(self._data.all()))
+
+
+def any_(self: Tensor) -> Tensor:
+    """True when some element is nonzero."""
+    return _wrap(np.asarray(self._data.any()))
+
+
+# ----- in-place operations --------------------------------------------------------------
+def add_(self: Tensor, other: Any, *, alpha: float = 1) -> Tensor:
+    """self += alpha * other, in place."""
+    return _inplace(self, Add, _ADD, other if alpha == 1 else _scaled(other, alpha))
+
+
+def sub_(self: Tensor, other: Any, *, alpha: float = 1) -> Tensor:
+    """self -= alpha * other, in place."""
+    return _inplace(self, Sub, _SUB, other if alpha == 1 else _scaled(other, alpha))
+
+
+def mul_(self: Tensor, other: Any) -> Tensor:
+    """self *= other, in place."""
+    return _inplace(self, Mul, _MUL, other)
+
+
+def div_(self: Tensor, other: Any) -> Tensor:
+    """self /= other, in place."""
+    return _inplace(self, Div, _DIV, other)
+
+
+def clamp_(self: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 - PyTorch's names
+    """Clamps every element into [min, max], in place."""
+    return _inplace(self, Clamp, _clip, min, max)
+
+
+def zero_(self: Tensor) -> Tensor:
+    """Sets every element to 0, in place."""
+    return fill_(self, 0)
+
+
+def fill_(self: Tensor, value: Any) -> Tensor:
+    """Sets every element to ``value``, in place."""
+    return copy_(self, value)
+
+
+def copy_(self: Tensor, src: Any) -> Tensor:
+    """Copies ``src`` (broadcast to this shape) into this tensor, in place; gradients flow to ``src``."""
+    return _inplace(self, Copy, _copy, src)
+
+
+def __setitem__(self: Tensor, index: Any, value: Any) -> None:
+    _inplace(self, SetItem, _put, value, _index(index))
+
+
+def __getitem__(self: Tensor, index: Any) -> Tensor:
+    return Index.apply(self, _index(index))
+
+
+# ----- helpers ---------------------------------------------------------------------------------
+def _binary(op: Any, tensor: Tensor, other: Any, reflected: bool = False) -> Any:
+    """``tensor <op> other`` (``other <op> tensor`` when ``reflected``) for an operand that is not a Python
+    number: a tensor or data of real numbers (nested lists become arrays). Arrays or numbers of another
+    kind (complex, object, str) are refused by name; a str, None, ... gives NotImplemented, so Python's
+    TypeError names both types."""
+    if not isinstance(other, Tensor):
+        if isinstance(other, (list, tuple)):  # nested lists: torch's dtypes (Python floats are float32)
+            other = _to_array(other, None, copy=False)
+        dtype = np.asarray(other).dtype
+        if dtype.kind not in "biuf":
+            if isinstance(other, (np.ndarray, np.generic, complex)):
+                raise TypeError(f"{op.__name__}: tensors hold real numbers, got an operand of dtype {dtype}")
+            return NotImplemented
+    return binary(op, other, tensor) if reflected else binary(op, tensor, other)
+
+
+def _scaled(x: Any, alpha: float) -> Any:
+    """``alpha * x`` for ``add_``/``sub_``: an op only when it is recorded, else on the raw array (an
+    optimiser's update runs under no_grad and needs no result tensor)."""
+    if isinstance(x, Tensor) and x.requires_grad and STATE.grad_enabled:
+        return x * alpha
+    return _raw(x) * alpha
+
+
+def _compare(ufunc: Any, a: Tensor, b: Any) -> Tensor:
+    """``ufunc(a, b)`` without grad, in torch's result type when ``b`` is a tensor or an array of another
+    dtype (a 0-d int64 tensor against a uint8 one compares as uint8)."""
+    x, y = a._data, _raw(b)
+    if type(y) is _ndarray and y.dtype != x.dtype:
+        x, y = promoted(x, y)
+    return _wrap(ufunc(x, y))
+
+
+def _ufunc(ufunc: np.ufunc) -> Callable[..., Any]:
+    """A writer applying ``ufunc(storage, other)`` into the storage (an int tensor refuses float results)."""
+    return lambda data, other: ufunc(data, other, data)  # out=data; casting="same_kind" is the default
+
+
+_ADD, _SUB, _MUL, _DIV = map(_ufunc, (np.add, np.subtract, np.multiply, np.true_divide))
+
+
+def _clip(data: np.ndarray, low: Any, high: Any) -> None:
+    np.clip(data, low, high, out=data)
+
+
+def _copy(data: np.ndarray, src: Any) -> None:
+    np.copyto(data, src, casting="unsafe")  # copy_ converts between any dtypes, as torch
+
+
+def _put(data: np.ndarray, value: Any, index: Any) -> None:
+    data[index] = value
+
+
+# ----- the table: method name -> function ------------------------------------------------------
+_METHODS: dict[str, Callable[..., Any]] = {
+    "to": to, "type": type_, "float": float_, "double": double_, "half": half_, "long": long_,
+    "int": int_, "bool": bool_, "contiguous": contiguous, "clone": clone,
+    "__add__": __add__, "__radd__": __radd__, "__sub__": __sub__, "__rsub__": __rsub__,
+    "__mul__": __mul__, "__rmul__": __rmul__, "__truediv__": __truediv__, "__rtruediv__": __rtruediv__,
+    "__pow__": __pow__, "__rpow__": __rpow__, "__matmul__": __matmul__, "__rmatmul__": __rmatmul__,
+    "__neg__": __neg__, "__pos__": __pos__, "__abs__": __abs__, "neg": __neg__, "negative": __neg__,
+    "abs": __abs__, "add": add, "sub": sub, "subtract": sub, "mul": mul, "multiply": mul, "div": div,
+    "divide": div, "true_divide": div, "pow": pow_, "matmul": matmul,
+    "__eq__": __eq__, "__ne__": __ne__, "__lt__": __lt__, "__le__": __le__, "__gt__": __gt__,
+    "__ge__": __ge__, "eq": __eq__, "ne": __ne__, "lt": __lt__, "le": __le__, "gt": __gt__, "ge": __ge__,
+    "__invert__": __invert__, "__and__": __and__, "__or__": __or__, "__xor__": __xor__,
+    "equal": equal, "allclose": allclose, "argmax": argmax, "argmin": argmin, "sign": sign,
+    "isnan": isnan, "isfinite": isfinite, "all": all_, "any": any_,
+    "add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "clamp_": clamp_, "zero_": zero_,
+    "fill_": fill_, "copy_": copy_, "__setitem__": __setitem__, "__getitem__": __getitem__,
+    "__iadd__": add_, "__isub__": sub_, "__imul__": mul_, "__itruediv__": div_,  # x += y is x.add_(y)
+}  # fmt: skip
+for _name, _method in _METHODS.items():
+    register(_method, function=False, name=_name)

@@ -21,23 +21,23 @@ the two stay in step without a lock on the hot path.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, MutableMapping
-from functools import lru_cache
+from collections.abc import Callable, Iterator
 from itertools import compress, count
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from . import dtypes
+from .broadcast import _sum_to
 from .engine import Node, backward
 from .grad_mode import STATE
+from .hooks import RemovableHandle
 
 Hook = Callable[["Tensor"], "Tensor | None"]
 _NUMBERS = frozenset({float, int})  # Python numbers take the short path of binary ops
 _new = object.__new__
 _ndarray = np.ndarray
 _sequence = count().__next__  # a tensor's _seq: made after its parents, it counts higher than they do
-_sum = np.add.reduce  # ndarray.sum without its Python wrapper (shared by the ops)
 
 
 class Tensor(Node):
@@ -345,31 +345,6 @@ class Tensor(Node):
         return self._data.__array_interface__["data"][0]
 
 
-_HOOK_KEYS = count()  # shared by every registry: a key is never reused, so a stale handle removes nothing
-
-
-class RemovableHandle:
-    """What ``register_hook`` (and nn's ``register_forward_hook``) return: ``remove()`` takes the hook off
-    its registry, a dict of hooks by key; removing twice, or after the same hook is registered again, is
-    harmless."""
-
-    __slots__ = ("_hooks", "_key")
-
-    def __init__(self, hooks: MutableMapping[int, Any], key: int) -> None:
-        self._hooks, self._key = hooks, key
-
-    @classmethod
-    def register(cls, hooks: MutableMapping[int, Any], hook: Any) -> RemovableHandle:
-        """Adds ``hook`` to ``hooks`` under a fresh key and returns its handle."""
-        key = next(_HOOK_KEYS)
-        hooks[key] = hook
-        return cls(hooks, key)
-
-    def remove(self) -> None:
-        """Unregisters the hook (again: no effect)."""
-        self._hooks.pop(self._key, None)
-
-
 class MaxResult(NamedTuple):
     """What ``max(dim)`` and ``min(dim)`` return, as torch.return_types.max: values and their indices."""
 
@@ -500,43 +475,6 @@ def _shared(g: Any, upstream: Any) -> bool:
     """Whether a gradient may share memory with another one: the upstream gradient itself or a view (a
     reshape of it, a broadcast, ...). A leaf's ``.grad`` gets its own copy, as users modify it in place."""
     return g is upstream or type(g) is _ndarray and g.base is not None
-
-
-def _sum_to(grad: Any, shape: tuple[int, ...]) -> Any:
-    """Undoes broadcasting, the one place that does: sums ``grad`` down to ``shape``. A bias's gradient (a
-    batch of rows summed to one row) is ``ones @ grad``: BLAS does it 2-4x faster than numpy's reduction
-    across rows, within float rounding (see ``_ONES_MAX``)."""
-    axes, keep = _reduction(grad.shape, shape)
-    if not axes:
-        return grad.reshape(shape)
-    if type(grad) is Tensor:
-        return grad.sum(axes, keepdim=keep).reshape(shape)
-    if len(shape) == 1 < shape[0] and grad.ndim == 2 and 0 < len(grad) <= _ONES_MAX and grad.dtype in _BLAS:
-        return _ones(len(grad), grad.dtype) @ grad  # (rows, n) -> (n,); one column sums fast as it is
-    summed = _sum(grad, axis=axes, keepdims=keep)  # grad.sum, without its Python wrapper
-    return summed.reshape(shape) if keep else summed
-
-
-_BLAS = frozenset({np.dtype(np.float32), np.dtype(np.float64)})
-_ONES_MAX = 4096  # rows summed by BLAS: a running sum's rounding can grow with the rows (numpy's pairwise
-# sum's with their log); up to 4096 float32 rows it stays within 1e-6 of the sum of magnitudes (tested)
-
-
-@lru_cache(maxsize=64)
-def _ones(n: int, dtype: np.dtype) -> np.ndarray:
-    """A read-only vector of ``n`` ones, kept for the next gradient summed over as many rows."""
-    ones = np.ones(n, dtype)
-    ones.flags.writeable = False
-    return ones
-
-
-@lru_cache(maxsize=1024)
-def _reduction(grad_shape: tuple[int, ...], shape: tuple[int, ...]) -> tuple[tuple[int, ...], bool]:
-    """How a gradient of ``grad_shape`` sums down to ``shape`` (once per pair of shapes): the axes that
-    broadcasting added in front or stretched from 1, and whether the stretched ones must be kept as 1."""
-    lead = len(grad_shape) - len(shape)
-    stretched = tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad_shape[lead + i] != 1)
-    return tuple(range(lead)) + stretched, bool(stretched)
 
 
 def _check_versions(node: Tensor) -> None:

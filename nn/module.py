@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from autograd import Tensor, dtypes, no_grad
-from autograd.tensor import RemovableHandle, _copy_state
+from autograd.hooks import RemovableHandle
+from autograd.tensor import _copy_state
 
 Hook = Callable[["Module", tuple[Any, ...], Any], Any]
 

@@ -32,9 +32,10 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes
+from ..broadcast import _sum
 from ..engine import check_finite
 from ..grad_mode import STATE, SWITCHED, no_grad
-from ..tensor import Tensor, _fill, _sequence, _storage, _sum, _wrap, op_name
+from ..tensor import Tensor, _fill, _sequence, _storage, _wrap, op_name
 
 _new = object.__new__
 _ndarray = np.ndarray

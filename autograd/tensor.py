@@ -45,7 +45,7 @@ class Tensor(Node):
 
     __slots__ = (
         "_data",
-        "grad",
+        "_grad",
         "requires_grad",
         "_prev",
         "_ctx",
@@ -113,12 +113,12 @@ class Tensor(Node):
     def _store_grad(self, grad: Any) -> None:
         if type(grad) is not Tensor:
             grad = _wrap(grad)
-        if self.grad is None:
-            self.grad = grad if not self._retain or grad.requires_grad else grad.clone()
-        elif grad.requires_grad or self.grad.requires_grad:
-            self.grad = self.grad + grad
+        if self._grad is None:
+            self._grad = grad if not self._retain or grad.requires_grad else grad.clone()
+        elif grad.requires_grad or self._grad.requires_grad:
+            self._grad = self._grad + grad
         else:
-            self.grad._data = self.grad._data + grad._data
+            self._grad._data = self._grad._data + grad._data
 
     def _run_hooks(self, grad: Any) -> Any:
         """Each hook sees the gradient as a Tensor; one that returns a tensor replaces it for what follows.
@@ -127,6 +127,7 @@ class Tensor(Node):
             wrapped = grad if type(grad) is Tensor else _wrap(np.asarray(grad))
             result = hook(wrapped)
             if result is not None:
+                _check_hook_result(hook, result, wrapped)
                 grad = result if type(grad) is Tensor else _raw(result)
             elif self._ctx is None:
                 grad = grad.clone() if type(grad) is Tensor else np.array(grad, copy=True)
@@ -241,6 +242,31 @@ class Tensor(Node):
         array = value._data if isinstance(value, Tensor) else np.asarray(value)
         self._data = array
 
+    @property
+    def grad(self) -> Tensor | None:
+        """The gradient that backward added up for this tensor (None until then)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        """A gradient set by hand must fit the tensor, as in torch: an optimiser would broadcast it."""
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(
+                    f"assigned grad expected to be a Tensor or None but got {type(value).__name__}"
+                )
+            if value.shape != self.shape:
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value.shape)}' to a tensor of size "
+                    f"'{list(self.shape)}'. Please ensure that the gradient and the tensor are the same size"
+                )
+            if value.dtype != self.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{value.dtype}' to a tensor with dtype "
+                    f"'{self.dtype}': the gradient must match the tensor's dtype"
+                )
+        self._grad = value
+
     # ----- shapes, dtypes and conversions ---------------------------------------------------
     @property
     def shape(self) -> tuple[int, ...]:
@@ -352,6 +378,22 @@ class MaxResult(NamedTuple):
     indices: Tensor
 
 
+def _check_hook_result(hook: Any, result: Any, grad: Tensor) -> None:
+    """A hook may replace a gradient only by one of the same shape and dtype, as torch."""
+    name = getattr(hook, "__name__", type(hook).__name__)
+    if not isinstance(result, Tensor):
+        raise TypeError(f"hook '{name}' returned {type(result).__name__}, expected a Tensor or None")
+    if result.shape != grad.shape:
+        raise RuntimeError(
+            f"hook '{name}' has changed the size of value: got {list(result.shape)}, expected "
+            f"{list(grad.shape)}"
+        )
+    if result.dtype != grad.dtype:
+        raise RuntimeError(
+            f"hook '{name}' has changed the type of value (was {grad.dtype} got {result.dtype})"
+        )
+
+
 # ----- making tensors without recording ------------------------------------------------------
 def op_name(op: Any) -> str:
     """The name of an op as a node records it: a built-in ``Op`` class, or a user Function's ctx."""
@@ -370,7 +412,7 @@ def _fill(t: Tensor, array: np.ndarray, counter: list[Any] | None, prev: Any, op
     The parents are marked read: a recorded in-place op may no longer rewrite their storage (``_inplace``);
     ``_read`` is set before the counter is looked at (see ``_storage``)."""
     t._data = array
-    t.grad = None
+    t._grad = None
     t._counter = counter
     t._read = False
     t._hooks = None
@@ -397,7 +439,7 @@ def _fill(t: Tensor, array: np.ndarray, counter: list[Any] | None, prev: Any, op
 
 
 _STATE = (
-    "_data", "grad", "requires_grad", "_prev", "_ctx", "_saved", "_needs", "_versions", "_counter", "_read",
+    "_data", "_grad", "requires_grad", "_prev", "_ctx", "_saved", "_needs", "_versions", "_counter", "_read",
     "_hooks", "_retain", "name", "_seq",
 )  # fmt: skip
 

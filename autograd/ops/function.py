@@ -84,9 +84,31 @@ class Function:
         g = grad if type(grad) is Tensor else _wrap(np.asarray(grad))
         grads = type(self).backward(self, g)
         grads = grads if type(grads) is tuple else (grads,)
+        _check_shapes(self, node, grads)
         if create_graph:
             return tuple(x if x is None or isinstance(x, Tensor) else _wrap(np.asarray(x)) for x in grads)
         return tuple(x._data if isinstance(x, Tensor) else x for x in grads)
+
+
+def _check_shapes(ctx: Function, node: Tensor, grads: tuple[Any, ...]) -> None:
+    """A user's gradient must fit its input, as torch checks: the input's own shape, or one that the
+    input's broadcasts to (the node sums it down); anything else is an error naming both shapes."""
+    parents = iter(node._prev)
+    for index, (need, g) in enumerate(zip(node._needs, grads, strict=False)):
+        if not need:
+            continue
+        shape = next(parents).shape
+        if g is None or np.shape(g) == shape:
+            continue
+        try:
+            fits = np.broadcast_shapes(shape, np.shape(g)) == np.shape(g)
+        except ValueError:
+            fits = False
+        if not fits:
+            raise RuntimeError(
+                f"Function {op_name(ctx)}Backward returned an invalid gradient at index {index} - got "
+                f"{list(np.shape(g))} but expected shape compatible with {list(shape)}"
+            )
 
 
 class Op(Function):
@@ -283,7 +305,7 @@ def apply_scalar(cls: type[Op], tensor: Tensor, number: float, number_first: boo
     if type(raw) is not _ndarray or raw.dtype is _F64 and data.dtype is not _F64:
         return _finish(cls, out, _args(tensor, number, number_first), (a, b), prev, raw)
     out._data = raw  # tensor._fill, inlined: the call measured 3% of a chain of scalar ops (T3)
-    out.grad = None
+    out._grad = None
     out._counter = None
     out._read = False
     out._hooks = None

@@ -292,7 +292,7 @@ class Value(Node):
     def sum(values: Iterable[Operand], start: Operand = 0.0) -> Value:
         """``start + v1 + v2 + ...`` as one node instead of a chain of additions."""
         parents = (_lift_or_raise(start, "sum"), *(_lift_or_raise(v, "sum") for v in values))
-        return _result(math.fsum(p.data for p in parents), "sum", parents)
+        return _result(_fsum([p.data for p in parents]), "sum", parents)
 
     @staticmethod
     @op("dot", _dot_vjp, lambda total, out, grad, parents, accumulate: _dot_push(grad, parents))
@@ -364,7 +364,23 @@ def _lift(x: Any) -> Any:
         return x
     if type(x) is float or type(x) is int or (isinstance(x, numbers.Real) and not isinstance(x, bool)):
         return _constant(float(x))
-    return x if isinstance(x, Value) else NotImplemented
+    if isinstance(x, Value):
+        return x
+    if type(x).__name__ == "Value" and hasattr(x, "data"):  # micrograd's, or another engine's
+        raise TypeError(
+            f"can't mix tracegrad's Value with {type(x).__module__}.Value: import both from tracegrad "
+            "(from autograd import Value; from nn import Neuron, Layer, MLP)"
+        )
+    return NotImplemented
+
+
+def _fsum(numbers: list[float]) -> float:
+    """The exactly rounded sum; where that is inf or nan (math.fsum raises there: inf - inf, an overflow
+    on the way) the sum that ``+`` gives, as a chain of additions would."""
+    try:
+        return math.fsum(numbers)
+    except (OverflowError, ValueError):
+        return sum(numbers)
 
 
 def _lift_or_raise(x: Any, op: str) -> Value:

@@ -147,3 +147,31 @@ def test_same_loss_gradients_and_sgd_trajectory_as_micrograd(seed: int):
             p.data -= learning_rate * p.grad
             q.data -= learning_rate * q.grad
     assert loss_ours.data != first_loss  # the parameters moved: later steps compared new points
+
+
+@pytest.mark.parametrize(
+    "mix",
+    [
+        lambda: Value(1.0) * micrograd.engine.Value(2.0),
+        lambda: Value(1.0) + micrograd.engine.Value(2.0),
+        lambda: Value.sum([Value(1.0), micrograd.engine.Value(2.0)]),
+    ],
+)
+def test_mixing_micrograds_value_with_ours_is_an_error_saying_what_to_import(mix):
+    with pytest.raises(TypeError, match="from nn import Neuron, Layer, MLP"):
+        mix()
+
+
+@pytest.mark.parametrize(
+    "numbers",
+    [[float("inf"), float("-inf")], [1e308, 1e308], [1e308, 1e308, -1e308], [float("nan"), 1.0]],
+)
+def test_value_sum_of_infinities_and_overflows_is_what_plus_gives(numbers):
+    leaves = [Value(x) for x in numbers]
+    fused = Value.sum(leaves)
+    chained = Value(0.0)
+    for x in numbers:
+        chained = chained + Value(x)
+    np.testing.assert_array_equal(fused.data, chained.data)
+    fused.backward()
+    assert [leaf.grad for leaf in leaves] == [1.0] * len(numbers)  # 1 for each term, whatever the sum

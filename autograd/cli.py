@@ -71,6 +71,8 @@ def parse(expression: str) -> ast.expr:
     try:
         tree = ast.parse(expression.strip(), mode="eval").body
     except SyntaxError as error:
+        if "integer string conversion" in str(error.msg):  # a decimal literal past Python's digit limit
+            raise ExpressionError("a number literal is too large for a float") from None
         raise ExpressionError(f"cannot parse the expression: {error.msg} at column {error.offset}") from None
     except (RecursionError, MemoryError):
         raise ExpressionError("the expression is nested too deeply for Python's parser") from None
@@ -130,8 +132,8 @@ def _number(node: ast.AST) -> float | None:
 
 def _fits(number: float) -> float:
     """``number`` if a float can hold it (a Python int can be any size); else an ExpressionError."""
-    if isinstance(number, int) and abs(number) > sys.float_info.max:
-        raise ExpressionError(f"the number {str(number)[:20]}... is too large for a float")
+    if isinstance(number, int) and abs(number) > sys.float_info.max:  # no str(): huge ints refuse it
+        raise ExpressionError(f"a number of {number.bit_length()} bits is too large for a float")
     return number
 
 
@@ -221,6 +223,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     if words[:1] == ["render"]:
         words = words[1:]
+    if words and _looks_like_expression(words[0]):  # "-x*2": a leading space keeps argparse off it
+        words[0] = " " + words[0]
     cmd = argparse.ArgumentParser(
         prog="tracegrad-render", description="Compute an expression, print its gradients, draw its graph."
     )
@@ -231,6 +235,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     cmd.add_argument("--rankdir", default="LR", choices=["LR", "RL", "TB", "BT"])
     cmd.add_argument("--backward-order", action="store_true", help="number nodes in backward's order")
     return _render(cmd.parse_args(words))
+
+
+_OPTIONS = ("--set", "--output", "--name", "--rankdir", "--backward-order", "--help")
+
+
+def _looks_like_expression(word: str) -> bool:
+    """A first word starting with '-' that is none of the options (or an abbreviation argparse accepts):
+    an expression such as ``-x*2``."""
+    if not word.startswith("-") or word in ("-o", "-h") or word.startswith("-o"):
+        return False
+    option = word.split("=", 1)[0]
+    return not (option.startswith("--") and any(o.startswith(option) for o in _OPTIONS))
 
 
 def _render(args: argparse.Namespace) -> int:

@@ -4,6 +4,7 @@ decision-boundary plot, a loss curve (SVG) and the model (``.npz``) to ``--out``
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -178,11 +179,27 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         parser.error(f"argument --samples/--noise: {error}")
     except MemoryError:
         parser.error(f"argument --samples: {args.samples} points do not fit in memory")
+    _check_size(parser, args)
     try:
         args.out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         parser.error(f"argument --out: cannot use {str(args.out)!r} as the output directory "
                      f"({error.strerror})")
+
+
+def _check_size(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuses a network whose float64 parameters, gradients, optimiser state and activations cannot fit in
+    this machine's memory, before anything is allocated (``--hidden 100000,100000`` would ask for 74 GiB)."""
+    widths = [2, *(args.hidden or [16]), 10]  # inputs and outputs: at most a few; 10 is generous
+    weights = sum((a + 1) * b for a, b in zip(widths, widths[1:], strict=False))
+    needed = 8 * (4 * weights + 3 * args.samples * sum(widths))
+    available = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    if needed > available:
+        network = "-".join(map(str, widths[1:-1]))
+        parser.error(
+            f"argument --hidden/--samples: a {network} network on {args.samples} points needs about "
+            f"{needed / 2**30:.1f} GiB, more than this machine's {available / 2**30:.1f} GiB"
+        )
 
 
 def train(args: argparse.Namespace) -> dict[str, Any]:

@@ -164,3 +164,15 @@ def test_an_unwritable_output_is_a_clear_error(tmp_path, capsys):
     assert main(["render", *NEURON, "-o", str(blocker / "n.svg")]) == 1
     err = capsys.readouterr().err
     assert "cannot write" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(("expression", "value"), [("-x*2", "-6.0000"), ("-x", "-3.0000"), ("--x", "3.0000")])
+def test_an_expression_starting_with_minus_is_not_taken_for_an_option(expression, value, capsys):
+    assert main([expression, "--set", "x=3"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == f"o = {value}"
+
+
+@pytest.mark.parametrize("literal", ["0x" + "f" * 5000, "9" * 5000])
+def test_huge_number_literals_are_too_large_not_a_traceback(literal, capsys):
+    assert main([literal]) != 0
+    assert "too large for a float" in capsys.readouterr().err

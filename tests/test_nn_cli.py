@@ -112,6 +112,7 @@ def test_python_dash_m_entry_point(tmp_path):
         (["--samples", "1"], "n_samples"),
         (["--noise", "-0.5"], "--noise"),
         (["--samples", str(10**14)], "do not fit in memory"),
+        (["--hidden", "100000,100000"], "more than this machine's"),
     ],
 )
 def test_bad_values_are_argparse_errors_before_training(tmp_path, extra, message, capsys):

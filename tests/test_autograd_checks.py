@@ -101,3 +101,21 @@ def test_a_fitting_grad_set_by_hand_is_used_by_an_optimiser():
     np.testing.assert_array_equal(w.detach().numpy(), [-0.5, -1.0])
     w.grad = None
     assert w.grad is None
+
+
+@pytest.mark.parametrize(
+    "mixed",
+    [
+        lambda lib: lib.ones(2, 3, dtype=lib.float64) @ lib.ones(3, 4),
+        lambda lib: lib.matmul(lib.ones(3), lib.ones(3, dtype=lib.float64)),
+        lambda lib: lib.ones(2, 3) @ lib.ones(3, dtype=lib.int64),
+        lambda lib: (torch.nn if lib is torch else __import__("nn")).Linear(3, 4)(
+            lib.ones(2, 3, dtype=lib.float64)
+        ),
+    ],
+)
+def test_matrix_products_of_two_dtypes_are_refused_as_torch(mixed):
+    """A float32 layer on float64 data silently gave float64 (issue 19 item 7); torch refuses."""
+    for lib in (autograd, torch):
+        with pytest.raises(RuntimeError, match="same dtype"):
+            mixed(lib)

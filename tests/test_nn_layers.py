@@ -106,7 +106,7 @@ def test_train_eval_and_zero_grad():
     assert not model.training and not model[0].training
     model.train()
     assert model[1].training
-    model(autograd.tensor(np.ones((1, 2)))).sum().backward()
+    model(autograd.tensor(np.ones((1, 2), np.float32))).sum().backward()
     assert all(p.grad is not None for p in model.parameters())
     model.zero_grad()
     assert all(p.grad is None for p in model.parameters())

@@ -10,8 +10,15 @@ import nn
 from nn.data import DataLoader, TensorDataset, make_moons
 
 
-def full_batch(X, y):
-    return DataLoader(TensorDataset(autograd.tensor(X), autograd.tensor(y)), batch_size=len(X))
+def f32(x):
+    """Data for a float32 model: mixing dtypes in a layer is an error, as in torch."""
+    return autograd.tensor(x, dtype=autograd.float32)
+
+
+def full_batch(X, y, dtype=autograd.float32):
+    """One batch: inputs (and float targets) in the model's ``dtype``, class indices as given."""
+    targets = autograd.tensor(y, dtype=dtype if np.asarray(y).dtype.kind == "f" else None)
+    return DataLoader(TensorDataset(autograd.tensor(X, dtype=dtype), targets), batch_size=len(X))
 
 
 def recorder():
@@ -47,7 +54,7 @@ def test_moons_reaches_97_percent_in_200_full_batch_epochs():
     )
     np.testing.assert_allclose(history.metrics["accuracy"], [accuracy_by_hand([b]) for b in outputs])
     with autograd.no_grad():
-        final = nn.accuracy(model(autograd.tensor(X)), y)
+        final = nn.accuracy(model(f32(X)), y)
     assert final >= 0.97
     assert max(history.metrics["accuracy"]) >= 0.97
     assert history.loss[-1] < history.loss[0] / 5
@@ -66,7 +73,7 @@ def test_mlp_learns_xor_perfectly():
         progress=False,
     )
     with autograd.no_grad():
-        assert nn.accuracy(model(autograd.tensor(X)), y) == 1.0
+        assert nn.accuracy(model(f32(X)), y) == 1.0
 
 
 def test_multiclass_recipe_on_blobs():
@@ -84,8 +91,8 @@ def test_multiclass_recipe_on_blobs():
         progress=False,
     )
     with autograd.no_grad():
-        probs = recipe.head()(model(autograd.tensor(X)))
-    np.testing.assert_allclose(probs.numpy().sum(axis=1), 1.0)
+        probs = recipe.head()(model(f32(X)))
+    np.testing.assert_allclose(probs.numpy().sum(axis=1), 1.0, rtol=1e-6)  # float32
     assert nn.accuracy(probs, y) >= 0.95
 
 
@@ -97,7 +104,7 @@ def test_history_records_grad_norms_and_dead_relus():
         model[0].weight.fill_(0.0)
         model[0].bias.fill_(-5.0)
     loader = DataLoader(
-        TensorDataset(autograd.tensor(X), autograd.tensor(y.astype(float).reshape(-1, 1))),
+        TensorDataset(f32(X), f32(y.astype(float).reshape(-1, 1))),
         batch_size=16,
         shuffle=True,
         seed=0,
@@ -164,7 +171,7 @@ def test_metrics():
 
 def test_progress_bar_only_on_a_terminal(monkeypatch, capsys):
     X, y = make_moons(20, seed=0)
-    loader = full_batch(X, y.astype(float).reshape(-1, 1))
+    loader = full_batch(X, y.astype(float).reshape(-1, 1), dtype=autograd.float64)
     model = nn.build_mlp(2, [4], 1, dtype="float64")
 
     def run(tty, progress):

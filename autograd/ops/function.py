@@ -52,6 +52,7 @@ class Function:
     _promotes = False  # Op: a float64 result came from numpy's promotion, so apply torch's (dtypes.demote)
     _edges = False  # Op: forward can meet a domain's edge; run it with numpy's warnings off (see _finish)
     _floats = False  # Op: its result is floating for any inputs (true division), so mixed ones become floats
+    _same_dtype = False  # Op: its operands must share a dtype (matrix products, as torch); no promotion
 
     @staticmethod
     def forward(ctx: Any, *args: Any) -> Any:
@@ -256,6 +257,10 @@ def _mixed(op: type[Op], a: Any, b: Any) -> Tensor:
     """``binary`` for operands of two dtypes, cast to torch's result type first (``promoted``). A cast the op
     saved is a copy, so its version is the original tensor's: changing that one in place still makes
     backward refuse, as in torch (which casts inside the op and saves the original)."""
+    if op._same_dtype and isinstance(a, Tensor) and isinstance(b, Tensor):  # data (a list) takes ours
+        raise RuntimeError(
+            f"{op.__name__}: expected both operands to have the same dtype, but got: {a.dtype} != {b.dtype}"
+        )
     cast = promoted(a, b, floats=op._floats)
     out = _apply(op, cast)
     if out._saved:

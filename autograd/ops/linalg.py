@@ -15,6 +15,7 @@ class MatMul(Op):
 
     __slots__ = ()
     _operands = 2
+    _same_dtype = True
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:

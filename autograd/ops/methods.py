@@ -442,6 +442,11 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear: input {tuple(x.shape)}, weight {tuple(weight.shape)} and bias "
             f"{None if bias is None else tuple(bias.shape)} do not fit (weight (out, in), input (..., in))"
         )
+    if x.dtype != weight.dtype or bias is not None and bias.dtype != weight.dtype:
+        raise RuntimeError(
+            f"linear: expected input, weight and bias to have the same dtype, but got {x.dtype}, "
+            f"{weight.dtype} and {None if bias is None else bias.dtype}"
+        )
     return linalg.Linear.apply(x, weight, bias)
 
 

@@ -103,6 +103,12 @@ def test_a_fitting_grad_set_by_hand_is_used_by_an_optimiser():
     assert w.grad is None
 
 
+def _nn(lib: Any) -> Any:
+    import nn
+
+    return torch.nn if lib is torch else nn
+
+
 @pytest.mark.parametrize(
     "mixed",
     [

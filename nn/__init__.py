@@ -19,6 +19,7 @@ from .micro import MLP, Layer, Neuron, ScalarModule
 from .module import Identity, Module, Parameter, Sequential
 from .perceptron import Perceptron
 from .recipes import OutputRecipe, build_mlp, output_recipe, suggest_hidden_units
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .serialize import load, save
 from .train import History, fit
 
@@ -69,4 +70,10 @@ __all__ = [
     "suggest_hidden_units",
     "truth_table",
     "zero_one_loss",
+    "GRU",
+    "GRUCell",
+    "LSTM",
+    "LSTMCell",
+    "RNN",
+    "RNNCell",
 ]

@@ -10,6 +10,7 @@
 
 from . import data, functional, gates, init, optim
 from .activations import ELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Step, Tanh
+from .attention import MultiheadAttention
 from .data import DataLoader, TensorDataset
 from .gates import AND, NAND, OR, XOR, truth_table
 from .layers import Linear
@@ -22,6 +23,7 @@ from .recipes import OutputRecipe, build_mlp, output_recipe, suggest_hidden_unit
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .serialize import load, save
 from .train import History, fit
+from .transformer import TransformerEncoder, TransformerEncoderLayer
 
 __all__ = [
     "AND",
@@ -76,4 +78,7 @@ __all__ = [
     "LSTMCell",
     "RNN",
     "RNNCell",
+    "MultiheadAttention",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
 ]

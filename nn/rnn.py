@@ -3,21 +3,15 @@
 unbatched inputs), with torch's parameter names, shapes, gate orders and initialisation, so a torch
 ``state_dict`` loads unchanged.
 
-A step is written with tensor ops (``linear``, ``sigmoid``, ``tanh``, products), so autograd differentiates
-it, twice if asked. The input's share of every gate, ``x @ W_ih^T + b_ih``, is one matrix product over all
-time steps before the loop; only ``h @ W_hh^T`` is left per step. Gates, in torch's order:
-
-- LSTM (i, f, g, o): c' = f * c + i * g, h' = o * tanh(c'), with i, f, o = sigmoid(.), g = tanh(.);
-- GRU (r, z, n): n = tanh(x_n + r * (h @ W_hn^T + b_hn)), h' = (1 - z) * n + z * h (torch's n: the reset
-  gate scales the hidden share *after* its bias);
-- RNN: h' = tanh (or relu) of (x @ W_ih^T + b_ih + h @ W_hh^T + b_hh).
+The cells are one step of tensor ops (``nn.recurrence``); a layer computes the input's share of every gate,
+``x @ W_ih^T + b_ih``, as one matrix product over all time steps, then runs the recurrence over the sequence
+as one node (``nn.recurrence.Recurrence``), one per layer and direction.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -28,57 +22,9 @@ from autograd import Tensor, dtypes
 from . import functional as F  # noqa: N812 - torch's alias
 from . import init
 from .module import Module, Parameter
+from .recurrence import GATES, STEPS, State, hidden_of, run_layer
 
-State = Tensor | tuple[Tensor, Tensor]
-_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 _NONLINEARITY = {"tanh": "RNN_TANH", "relu": "RNN_RELU"}
-
-
-# ----- one step of each cell, from the input's precomputed share of the gates ------------------------------
-def _rnn_step(act: Callable[[Tensor], Tensor]) -> Callable[..., Tensor]:
-    """An Elman step h' = act(x_part + h @ W_hh^T + b_hh)."""
-
-    def step(x_part: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor:
-        return act(x_part + F.linear(h, w_hh, b_hh))
-
-    return step
-
-
-def _lstm_step(
-    x_part: Tensor, state: tuple[Tensor, Tensor], w_hh: Tensor, b_hh: Tensor | None
-) -> tuple[Tensor, Tensor]:
-    """One LSTM step on (h, c), gates i, f, g, o as torch."""
-    h, c = state
-    gates = x_part + F.linear(h, w_hh, b_hh)
-    size = h.shape[-1]
-    ifo = gates.sigmoid()  # g's sigmoid is not used: one node for three gates costs less than three
-    i, f, o = ifo[..., :size], ifo[..., size : 2 * size], ifo[..., 3 * size :]
-    g = gates[..., 2 * size : 3 * size].tanh()
-    c = f * c + i * g
-    return o * c.tanh(), c
-
-
-def _gru_step(x_part: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor:
-    """One GRU step, gates r, z, n as torch: n = tanh(x_n + r * (h @ W_hn^T + b_hn))."""
-    size = h.shape[-1]
-    h_part = F.linear(h, w_hh, b_hh)
-    rz = (x_part[..., : 2 * size] + h_part[..., : 2 * size]).sigmoid()
-    r, z = rz[..., :size], rz[..., size:]
-    n = (x_part[..., 2 * size :] + r * h_part[..., 2 * size :]).tanh()
-    return n + z * (h - n)
-
-
-_STEPS: dict[str, Callable[..., Any]] = {
-    "RNN_TANH": _rnn_step(autograd.tanh),
-    "RNN_RELU": _rnn_step(autograd.relu),
-    "LSTM": _lstm_step,
-    "GRU": _gru_step,
-}
-
-
-def _hidden_of(state: State) -> Tensor:
-    """The hidden state h of a step's state (an LSTM's is (h, c))."""
-    return state[0] if isinstance(state, tuple) else state
 
 
 # ----- shared parameters ------------------------------------------------------------------------------
@@ -126,7 +72,7 @@ class RNNCellBase(Module):
         _check_size("hidden_size", hidden_size)
         self.mode, self.input_size, self.hidden_size, self.bias = mode, input_size, hidden_size, bias
         dtype = dtypes.as_dtype(dtype or dtypes.float32)
-        _add_weights(self, "", _GATES[mode], input_size, hidden_size, bias, dtype)
+        _add_weights(self, "", GATES[mode], input_size, hidden_size, bias, dtype)
         _uniform_parameters(self, hidden_size, generator)
 
     def _step(self, input: Tensor, hx: State | None) -> State:
@@ -160,7 +106,7 @@ class RNNCellBase(Module):
                         f"expected {self.hidden_size}"
                     )
         x_part = F.linear(x, self.weight_ih, self.bias_ih)
-        out = _STEPS[self.mode](x_part, state, self.weight_hh, self.bias_hh)
+        out = STEPS[self.mode](x_part, state, self.weight_hh, self.bias_hh)
         if batched:
             return out
         return tuple(o.squeeze(0) for o in out) if isinstance(out, tuple) else out.squeeze(0)
@@ -279,7 +225,7 @@ class RNNBase(Module):
         for layer in range(num_layers):
             in_size = input_size if layer == 0 else hidden_size * directions
             for suffix in self._suffixes(layer):
-                _add_weights(self, suffix, _GATES[mode], in_size, hidden_size, bias, dtype)
+                _add_weights(self, suffix, GATES[mode], in_size, hidden_size, bias, dtype)
         _uniform_parameters(self, hidden_size, generator)
 
     def _suffixes(self, layer: int) -> tuple[str, ...]:
@@ -364,7 +310,7 @@ class RNNBase(Module):
             x = outputs[0] if directions == 1 else autograd.cat(outputs, -1)
         if batched and self.batch_first:
             x = x.transpose(0, 1)
-        h_n = autograd.stack([_hidden_of(s) for s in finals])
+        h_n = autograd.stack([hidden_of(s) for s in finals])
         final: State = (h_n, autograd.stack([s[1] for s in finals])) if lstm else h_n  # type: ignore[index]
         if not batched:
             x = x.squeeze(1)
@@ -375,15 +321,7 @@ class RNNBase(Module):
         """One direction of one layer over x (L, N, H_in): the outputs (L, N, H) and the last state."""
         x_parts = F.linear(x, getattr(self, "weight_ih" + suffix), getattr(self, "bias_ih" + suffix))
         w_hh, b_hh = getattr(self, "weight_hh" + suffix), getattr(self, "bias_hh" + suffix)
-        step = _STEPS[self.mode]
-        outputs = []
-        times: Iterator[int] = reversed(range(x.shape[0])) if reverse else iter(range(x.shape[0]))
-        for t in times:
-            state = step(x_parts[t], state, w_hh, b_hh)
-            outputs.append(_hidden_of(state))
-        if reverse:
-            outputs.reverse()
-        return autograd.stack(outputs), state
+        return run_layer(self.mode, x_parts, state, w_hh, b_hh, reverse)
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"

@@ -157,11 +157,13 @@ def test_cells_match_torch(mode, bias, batch, input_size, hidden, with_state, se
     compare_parameter_grads(ours, theirs)
 
 
-def test_lstm_second_derivative_matches_torch():
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
+def test_second_derivative_matches_torch(kind):
     """Gradients of gradients (create_graph) through the recurrence, as torch's double backward."""
     rng = np.random.default_rng(0)
-    ours = LSTM(2, 3, 2, dtype=autograd.float64, generator=rng)
-    theirs = torch.nn.LSTM(2, 3, 2)
+    ours_cls, torch_cls = LAYERS[kind]
+    ours = ours_cls(2, 3, 2, bidirectional=True, dtype=autograd.float64, generator=rng)
+    theirs = torch_cls(2, 3, 2, bidirectional=True)
     share_weights(ours, theirs, torch_to_ours=False)
     x, xt = pair(rng.normal(size=(3, 2, 2)))
     (g,) = autograd.grad((ours(x)[0] ** 2).sum(), [x], create_graph=True)

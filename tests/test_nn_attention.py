@@ -329,3 +329,26 @@ def test_encoder_layer_rejects_unknown_activation_as_torch():
         make = TransformerEncoderLayer if lib is None else lib.TransformerEncoderLayer
         with pytest.raises(RuntimeError, match="activation should be relu/gelu, not swish"):
             make(4, 2, activation="swish")
+
+
+def test_dropout_hook_points_in_training(monkeypatch):
+    """nn.functional.dropout on the attention weights, the feed-forward hidden layer and both residual
+    branches, as torch's layer; none in evaluation."""
+    calls = []
+
+    def dropout(x, p, training):
+        calls.append((tuple(x.shape), p))
+        return x
+
+    monkeypatch.setattr(F, "dropout", dropout, raising=False)
+    layer = TransformerEncoderLayer(4, 2, dim_feedforward=6, dropout=0.2)
+    layer(autograd.ones(3, 2, 4))
+    assert calls == [
+        ((4, 3, 3), 0.2),
+        ((3, 2, 4), 0.2),
+        ((3, 2, 6), 0.2),
+        ((3, 2, 4), 0.2),
+    ]  # heads folded into N
+    calls.clear()
+    layer.eval()(autograd.ones(3, 2, 4))
+    assert calls == []

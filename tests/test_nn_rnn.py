@@ -284,3 +284,23 @@ def test_dropout_with_one_layer_warns_as_torch():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         LSTM(3, 4, 2, dropout=0.5).eval()(autograd.zeros(2, 1, 3))  # eval: no dropout between layers
+
+
+def test_dropout_between_layers_only_in_training(monkeypatch):
+    """The one hook point: nn.functional.dropout on every layer's output but the last, in training only."""
+    from nn import functional as F  # noqa: N812
+
+    calls = []
+
+    def dropout(x, p, training):
+        calls.append((tuple(x.shape), p, training))
+        return x * 0.0
+
+    monkeypatch.setattr(F, "dropout", dropout, raising=False)
+    model = GRU(3, 4, 3, dropout=0.25, bidirectional=True)
+    out, h = model(autograd.ones(2, 5, 3))
+    assert calls == [((2, 5, 8), 0.25, True)] * 2
+    assert np.abs(h.numpy()[2:]).max() > 0  # layers after a dropped-out input still add their biases
+    calls.clear()
+    model.eval()(autograd.ones(2, 5, 3))
+    assert calls == []

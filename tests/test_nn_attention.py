@@ -317,6 +317,9 @@ def test_encoder_stack_matches_torch():
     theirs = torch.nn.TransformerEncoder(
         torch.nn.TransformerEncoderLayer(8, 2, dim_feedforward=16), 2, enable_nested_tensor=False
     ).eval()
+    with torch.no_grad():  # the layers are copies: make them differ, so each must load its own weights
+        for param in theirs.layers[1].parameters():
+            param.add_(torch.randn_like(param))
     share_weights(ours, theirs, torch_to_ours=True)
     x, xt = pair(rng.normal(size=(5, 3, 8)))
     backward_both([(ours(x), theirs(xt))], rng)

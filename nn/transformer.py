@@ -137,17 +137,24 @@ class TransformerEncoderLayer(Module):
 
 
 class TransformerEncoder(Module):
-    """``num_layers`` copies of ``encoder_layer`` (``layers.0``, ``layers.1``, ...), then ``norm``."""
+    """``num_layers`` copies of ``encoder_layer`` (``layers.0``, ``layers.1``, ...), then ``norm``.
+    ``enable_nested_tensor`` and ``mask_check`` (torch's fast path for padded batches) are accepted so code
+    written for torch runs; every batch here takes the ordinary path."""
 
     def __init__(
-        self, encoder_layer: TransformerEncoderLayer, num_layers: int, norm: Module | None = None
+        self,
+        encoder_layer: TransformerEncoderLayer,
+        num_layers: int,
+        norm: Module | None = None,
+        enable_nested_tensor: bool = True,
+        mask_check: bool = True,
     ) -> None:
         super().__init__()
-        self.layers = Sequential(
-            *(copy.deepcopy(encoder_layer) for _ in range(num_layers))
-        )  # ModuleList at merge
+        copies = (copy.deepcopy(encoder_layer) for _ in range(num_layers))
+        self.layers = Sequential(*copies)  # replaced by nn.ModuleList at merge
         self.num_layers = num_layers
         self.norm = norm
+        self.enable_nested_tensor, self.mask_check = enable_nested_tensor, mask_check
 
     def forward(
         self,

@@ -10,6 +10,7 @@
 
 from . import data, functional, gates, init, optim
 from .activations import ELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Step, Tanh
+from .attention import MultiheadAttention
 from .data import DataLoader, TensorDataset
 from .gates import AND, NAND, OR, XOR, truth_table
 from .layers import Linear
@@ -19,8 +20,10 @@ from .micro import MLP, Layer, Neuron, ScalarModule
 from .module import Identity, Module, Parameter, Sequential
 from .perceptron import Perceptron
 from .recipes import OutputRecipe, build_mlp, output_recipe, suggest_hidden_units
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .serialize import load, save
 from .train import History, fit
+from .transformer import TransformerEncoder, TransformerEncoderLayer
 
 __all__ = [
     "AND",
@@ -69,4 +72,13 @@ __all__ = [
     "suggest_hidden_units",
     "truth_table",
     "zero_one_loss",
+    "GRU",
+    "GRUCell",
+    "LSTM",
+    "LSTMCell",
+    "RNN",
+    "RNNCell",
+    "MultiheadAttention",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
 ]

@@ -196,6 +196,8 @@ def hinge_loss(input: Tensor, target: Tensor, margin: float = 1.0, reduction: st
     return _reduce((margin - target * input).relu(), reduction)
 
 
+from .attention import scaled_dot_product_attention  # noqa: E402 - attention uses this module
+
 __all__ = [
     "REDUCTIONS",
     "binary_cross_entropy",
@@ -213,4 +215,5 @@ __all__ = [
     "softmax",
     "step",
     "tanh",
+    "scaled_dot_product_attention",
 ]

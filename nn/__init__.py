@@ -22,6 +22,8 @@ from .recipes import OutputRecipe, build_mlp, output_recipe, suggest_hidden_unit
 from .serialize import load, save
 from .train import History, fit
 
+from . import utils  # isort: skip (a line of its own: merges only add lines)
+
 __all__ = [
     "AND",
     "ELU",
@@ -68,5 +70,6 @@ __all__ = [
     "save",
     "suggest_hidden_units",
     "truth_table",
+    "utils",
     "zero_one_loss",
 ]

@@ -59,7 +59,7 @@ class Optimizer:
                 "params argument given to the optimizer should be an iterable of Tensors or dicts, but got "
                 "a Tensor (pass [tensor])"
             )
-        groups = list(params)
+        groups = list(_ordered(params))
         if not groups:
             raise ValueError("optimizer got an empty parameter list")
         if not isinstance(groups[0], Mapping):
@@ -76,12 +76,7 @@ class Optimizer:
         if not isinstance(param_group, dict):
             raise TypeError(f"param_group must be a dict, but got {type(param_group).__name__}")
         params = param_group["params"]
-        if isinstance(params, set):
-            raise TypeError(
-                "optimizer parameters need to be organized in ordered collections, but the ordering of "
-                "tensors in sets will change between runs. Please use a list instead."
-            )
-        params = [params] if isinstance(params, Tensor) else list(params)
+        params = [params] if isinstance(params, Tensor) else list(_ordered(params))
         names = [p[0] for p in params if isinstance(p, tuple)]
         if names:
             if len(names) != len(params):
@@ -205,6 +200,17 @@ class Optimizer:
             lines.append(f"Parameter Group {i}")
             lines.extend(f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params")
         return "\n".join([*lines, ")"])
+
+
+def _ordered(params: Iterable[Any]) -> Iterable[Any]:
+    """``params`` unless it is a set (torch refuses those in a group; here at the top level too): its order,
+    and so the state_dict's indices, would change between runs."""
+    if isinstance(params, (set, frozenset)):
+        raise TypeError(
+            "optimizer parameters need to be organized in ordered collections, but the ordering of "
+            "tensors in sets will change between runs. Please use a list instead."
+        )
+    return params
 
 
 def _cast(p: Tensor, key: str, value: Any) -> Any:

@@ -396,8 +396,8 @@ def twin_params(grads: list[np.ndarray], dtype: str) -> tuple[list, list]:
 )
 def test_clip_grad_norm_matches_torch(grads, max_norm, norm_type, dtype):
     ours, theirs = twin_params(grads, dtype)
-    total = clip_grad_norm_(ours, max_norm, norm_type=norm_type)
-    expected = torch.nn.utils.clip_grad_norm_(theirs, max_norm, norm_type=norm_type)
+    total = clip_grad_norm_(iter(ours), max_norm, norm_type=norm_type)  # model.parameters() is a generator
+    expected = torch.nn.utils.clip_grad_norm_(iter(theirs), max_norm, norm_type=norm_type)
     rtol = 1e-12 if dtype == "float64" else 2e-6
     assert total.dtype == getattr(autograd, dtype) and total.shape == ()
     np.testing.assert_allclose(total.numpy(), expected.numpy(), rtol=rtol)
@@ -424,8 +424,8 @@ def test_clip_grad_norm_edges():
 @given(grads=grad_sets(), clip=st.floats(0.0, 2.0))
 def test_clip_grad_value_matches_torch(grads, clip):
     ours, theirs = twin_params(grads, "float64")
-    clip_grad_value_(ours, clip)
-    torch.nn.utils.clip_grad_value_(theirs, clip)
+    clip_grad_value_(iter(ours), clip)
+    torch.nn.utils.clip_grad_value_(iter(theirs), clip)
     for p, q in zip(ours, theirs, strict=True):
         np.testing.assert_array_equal(p.grad.numpy(), q.grad.numpy())
 
@@ -438,7 +438,7 @@ def test_parameters_to_vector_and_back(grads):
             p.copy_(autograd.tensor(g))
         with torch.no_grad():
             q.copy_(torch.tensor(g))
-    vec, expected = parameters_to_vector(ours), torch.nn.utils.parameters_to_vector(theirs)
+    vec, expected = parameters_to_vector(iter(ours)), torch.nn.utils.parameters_to_vector(iter(theirs))
     np.testing.assert_array_equal(vec.numpy(), expected.detach().numpy())
     weights = np.arange(vec.numel(), dtype=np.float64)
     (vec * autograd.tensor(weights)).sum().backward()  # differentiable, as torch's

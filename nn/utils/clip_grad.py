@@ -55,9 +55,9 @@ def clip_grad_norm_(
 ) -> Tensor:
     """Scales the gradients of ``parameters`` together so that their total ``norm_type``-norm is at most
     ``max_norm``; returns the total norm before clipping (a 0-d tensor), as torch."""
-    grads = _grads(parameters)
-    total = get_total_norm(grads, norm_type, error_if_nonfinite)
-    clip_grads_with_norm_(parameters, max_norm, total)
+    params = [parameters] if isinstance(parameters, Tensor) else list(parameters)  # a generator is read once
+    total = get_total_norm(_grads(params), norm_type, error_if_nonfinite)
+    clip_grads_with_norm_(params, max_norm, total)
     return total
 
 

@@ -62,6 +62,6 @@ class SGD(Optimizer):
             else:
                 b = buf.numpy()
                 b *= momentum
-                b += (1.0 - group["dampening"]) * grad
+                b += grad if group["dampening"] == 0 else (1.0 - group["dampening"]) * grad  # no temporary
             grad = grad + momentum * b if group["nesterov"] else b
         p.add_(grad, alpha=-group["lr"])

@@ -35,7 +35,7 @@ class Adam(Optimizer):
     ) -> None:
         defaults = {
             "lr": lr,
-            "betas": betas,
+            "betas": tuple(betas) if isinstance(betas, list) else betas,  # stored as torch does
             "eps": eps,
             "weight_decay": weight_decay,
             "amsgrad": amsgrad,

@@ -25,6 +25,8 @@ from .serialize import load, save
 from .train import History, fit
 from .transformer import TransformerEncoder, TransformerEncoderLayer
 
+from . import utils  # isort: skip (a line of its own: merges only add lines)
+
 __all__ = [
     "AND",
     "ELU",
@@ -71,6 +73,7 @@ __all__ = [
     "save",
     "suggest_hidden_units",
     "truth_table",
+    "utils",
     "zero_one_loss",
     "GRU",
     "GRUCell",

@@ -18,7 +18,16 @@ from autograd.viz import render
 from .data import DATASETS, DataLoader, TensorDataset
 from .metrics import accuracy, as_numpy
 from .module import Module
-from .optim import SGD, Adam, Optimizer
+from .optim import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
+from .optim.lr_scheduler import (
+    CosineAnnealingLR,
+    ExponentialLR,
+    LRScheduler,
+    MultiStepLR,
+    OneCycleLR,
+    ReduceLROnPlateau,
+    StepLR,
+)
 from .recipes import ACTIVATIONS, OutputRecipe, build_mlp, output_recipe, suggest_hidden_units
 from .serialize import save
 from .train import History, fit
@@ -62,6 +71,54 @@ def _hidden(text: str) -> list[int] | None:
         ) from None
 
 
+OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop,
+                                          "adagrad": Adagrad}
+
+
+def _flag(text: str) -> bool:
+    if text.lower() not in ("true", "false", "1", "0"):
+        raise ValueError(f"expected true or false, got {text!r}")
+    return text.lower() in ("true", "1")
+
+
+def _milestones(text: str) -> list[int]:
+    return [int(part) for part in text.split("/")]
+
+
+# --scheduler NAME[:key=value,...]: each name's scheduler and the options the spec may set (with their types);
+# cosine's T_max defaults to --epochs, onecycle's max_lr to --lr and its steps to the run's updates.
+SCHEDULERS: dict[str, tuple[type[LRScheduler], dict[str, Callable[[str], Any]]]] = {
+    "step": (StepLR, {"step_size": int, "gamma": float}),
+    "multistep": (MultiStepLR, {"milestones": _milestones, "gamma": float}),
+    "exponential": (ExponentialLR, {"gamma": float}),
+    "cosine": (CosineAnnealingLR, {"T_max": int, "eta_min": float}),
+    "onecycle": (OneCycleLR, {"max_lr": float, "pct_start": float, "anneal_strategy": str,
+                              "three_phase": _flag, "cycle_momentum": _flag, "div_factor": float,
+                              "final_div_factor": float}),
+    "plateau": (ReduceLROnPlateau, {"factor": float, "patience": int, "threshold": float, "cooldown": int,
+                                    "min_lr": float, "threshold_mode": str}),
+}
+
+
+def _scheduler_spec(text: str) -> tuple[str, dict[str, Any]]:
+    """``"step:step_size=50,gamma=0.5"`` -> ("step", {"step_size": 50, "gamma": 0.5}); values are parsed by
+    type (milestones as ``50/100``, flags as true/false), nothing is evaluated."""
+    name, _, options = text.partition(":")
+    if name not in SCHEDULERS:
+        raise argparse.ArgumentTypeError(f"unknown scheduler {name!r} (choose from {', '.join(SCHEDULERS)})")
+    types = SCHEDULERS[name][1]
+    kwargs: dict[str, Any] = {}
+    for item in filter(None, options.split(",")):
+        key, _, value = item.partition("=")
+        if key not in types:
+            raise argparse.ArgumentTypeError(f"{name} takes {', '.join(types)}; got {key!r}")
+        try:
+            kwargs[key] = types[key](value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name}: bad value {value!r} for {key}") from None
+    return name, kwargs
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``nn`` command line."""
     parser = argparse.ArgumentParser(prog="python -m nn", description=__doc__)
@@ -76,8 +133,16 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu")
     train.add_argument("--epochs", type=_positive_int, default=200)
     train.add_argument("--lr", type=_positive_float, default=0.1)
-    train.add_argument("--optimizer", choices=("sgd", "adam"), default="adam")
-    train.add_argument("--momentum", type=_non_negative_float, default=0.0, help="SGD momentum")
+    train.add_argument("--optimizer", choices=list(OPTIMIZERS), default="adam")
+    train.add_argument("--momentum", type=_non_negative_float, default=0.0, help="SGD and RMSprop momentum")
+    train.add_argument("--weight-decay", type=_non_negative_float, default=None,
+                       help="weight decay (default: the optimizer's, 0.01 for adamw and 0 for the others)")
+    train.add_argument("--clip-grad-norm", type=_positive_float, default=None,
+                       help="clip the gradients' total 2-norm to this before each update")
+    train.add_argument("--scheduler", type=_scheduler_spec, default=None,
+                       help=f"learning-rate schedule NAME[:key=value,...], NAME in {', '.join(SCHEDULERS)}; "
+                       "e.g. step:step_size=50,gamma=0.5, multistep:milestones=50/100, cosine, onecycle, "
+                       "plateau:patience=5")
     train.add_argument("--batch-size", type=_positive_int, default=None, help="default: the full dataset")
     train.add_argument("--seed", type=_non_negative_int, default=0)
     train.add_argument("--out", type=Path, default=Path("out"), help="output directory")
@@ -85,10 +150,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _optimizer(args: argparse.Namespace, model: Module) -> Optimizer:
-    if args.optimizer == "adam":
-        return Adam(model.parameters(), lr=args.lr)
-    return SGD(model.parameters(), lr=args.lr, momentum=args.momentum)
+def _optimizer(args: argparse.Namespace, params: Any) -> Optimizer:
+    """The ``--optimizer`` over ``params`` with ``--lr``, ``--weight-decay`` and (SGD, RMSprop)
+    ``--momentum``."""
+    kwargs: dict[str, Any] = {"lr": args.lr}
+    if args.weight_decay is not None:
+        kwargs["weight_decay"] = args.weight_decay
+    if args.optimizer in ("sgd", "rmsprop"):
+        kwargs["momentum"] = args.momentum
+    return OPTIMIZERS[args.optimizer](params, **kwargs)
+
+
+def _scheduler(args: argparse.Namespace, optimizer: Optimizer, steps_per_epoch: int) -> LRScheduler | None:
+    """The ``--scheduler`` on ``optimizer`` (None without one); its defaults come from the run's settings."""
+    if args.scheduler is None:
+        return None
+    name, kwargs = args.scheduler
+    kwargs = dict(kwargs)
+    if name == "cosine":
+        kwargs.setdefault("T_max", args.epochs)
+    if name == "onecycle":
+        kwargs.setdefault("max_lr", args.lr)
+        kwargs.setdefault("total_steps", args.epochs * steps_per_epoch)
+        kwargs.setdefault("cycle_momentum", "momentum" in optimizer.defaults or "betas" in optimizer.defaults)
+    return SCHEDULERS[name][0](optimizer, **kwargs)
 
 
 def _probabilities(model: Module, recipe: OutputRecipe, X: np.ndarray) -> np.ndarray:
@@ -185,6 +270,10 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     except OSError as error:
         parser.error(f"argument --out: cannot use {str(args.out)!r} as the output directory "
                      f"({error.strerror})")
+    try:  # the optimizer's and scheduler's own checks, on a stand-in parameter
+        _scheduler(args, _optimizer(args, [autograd.zeros(1, requires_grad=True)]), steps_per_epoch=1)
+    except (ValueError, TypeError) as error:
+        parser.error(f"argument --optimizer/--scheduler: {error}")
 
 
 def _check_size(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -215,8 +304,12 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     batch = args.batch_size or len(X)
     loader = DataLoader(TensorDataset(inputs, targets), batch_size=batch, shuffle=batch < len(X),
                         seed=args.seed)
-    history = fit(model, recipe.loss(), _optimizer(args, model), loader, args.epochs,
-                  metrics={"accuracy": accuracy}, progress=not args.no_progress)
+    optimizer = _optimizer(args, model.parameters())
+    scheduler = _scheduler(args, optimizer, steps_per_epoch=-(-len(X) // batch))
+    history = fit(model, recipe.loss(), optimizer, loader, args.epochs, metrics={"accuracy": accuracy},
+                  progress=not args.no_progress, scheduler=scheduler,
+                  scheduler_step="batch" if isinstance(scheduler, OneCycleLR) else "epoch",
+                  clip_grad_norm=args.clip_grad_norm)
     with autograd.no_grad():
         final = accuracy(model(inputs), y)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,6 @@
 """``fit``: the training procedure of curriculum item 8 (forward, loss, backward, step, repeat) with a
 history that makes trouble visible: per-layer gradient norms (vanishing gradients) and the fraction of
-ReLU units that never fire (dead ReLUs)."""
+ReLU units that never fire (dead ReLUs); optionally with a learning-rate scheduler and gradient clipping."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ import numpy as np
 from .activations import ReLU
 from .module import Module
 from .optim import Optimizer
+from .optim.lr_scheduler import LRScheduler, ReduceLROnPlateau
+from .utils import clip_grad_norm_
 
 Metric = Callable[[Any, Any], float]
 
@@ -22,12 +24,14 @@ Metric = Callable[[Any, Any], float]
 class History:
     """Per-epoch records: mean loss, each metric (averaged over batches by size), the mean gradient
     norm of each layer that owns parameters (keyed by module name), and the fraction of ReLU units that
-    output 0 for every sample of the epoch (None without ReLUs)."""
+    output 0 for every sample of the epoch (None without ReLUs), and the learning rate of the first
+    parameter group at the epoch's last update (what a scheduler did)."""
 
     loss: list[float] = field(default_factory=list)
     metrics: dict[str, list[float]] = field(default_factory=dict)
     grad_norms: dict[str, list[float]] = field(default_factory=dict)
     dead_relu: list[float | None] = field(default_factory=list)
+    lr: list[float] = field(default_factory=list)
 
 
 class _DeadReluMonitor:
@@ -76,12 +80,24 @@ def fit(
     epochs: int,
     metrics: Mapping[str, Metric] | None = None,
     progress: bool = True,
+    scheduler: LRScheduler | None = None,
+    scheduler_step: str = "epoch",
+    clip_grad_norm: float | None = None,
 ) -> History:
     """Trains ``model`` for ``epochs`` passes over ``loader`` (batches of ``(inputs, targets)``) and returns
     the ``History``. Metrics are computed on the training outputs of each batch, before its update.
+    ``scheduler`` steps after every epoch (``ReduceLROnPlateau`` given the epoch's mean loss) or, with
+    ``scheduler_step="batch"``, after every update (``OneCycleLR``). ``clip_grad_norm`` rescales the
+    gradients to that total 2-norm at most before each update (the recorded norms are the unclipped ones).
     The tqdm progress bar shows only when ``progress`` and stderr is a terminal."""
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
         raise ValueError(f"fit: epochs must be a non-negative int, got {epochs!r}")
+    if scheduler_step not in ("epoch", "batch"):
+        raise ValueError(f"fit: scheduler_step must be 'epoch' or 'batch', got {scheduler_step!r}")
+    if scheduler_step == "batch" and isinstance(scheduler, ReduceLROnPlateau):
+        raise ValueError("fit: ReduceLROnPlateau steps once per epoch, on the epoch's loss")
+    if clip_grad_norm is not None and not clip_grad_norm > 0:
+        raise ValueError(f"fit: clip_grad_norm must be a positive number, got {clip_grad_norm!r}")
     metrics = dict(metrics or {})
     history = History(metrics={name: [] for name in metrics})
     layers = _layers(model)
@@ -106,7 +122,12 @@ def fit(
                 loss.backward()
                 for name, params in layers:
                     norms[name] += _grad_norm(params)
+                if clip_grad_norm is not None:
+                    clip_grad_norm_(model.parameters(), clip_grad_norm)
+                lr = optimizer.param_groups[0]["lr"]
                 optimizer.step()
+                if scheduler is not None and scheduler_step == "batch":
+                    scheduler.step()
                 size = int(inputs.shape[0])
                 seen += size
                 batches += 1
@@ -121,6 +142,11 @@ def fit(
             for name in norms:
                 history.grad_norms[name].append(norms[name] / batches)
             history.dead_relu.append(monitor.dead_fraction())
+            history.lr.append(float(lr))
+            if isinstance(scheduler, ReduceLROnPlateau):
+                scheduler.step(history.loss[-1])
+            elif scheduler is not None and scheduler_step == "epoch":
+                scheduler.step()
             if bar is not None:
                 bar.set_postfix({"loss": f"{history.loss[-1]:.4f}",
                                  **{k: f"{v[-1]:.3f}" for k, v in history.metrics.items()}})

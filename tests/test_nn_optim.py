@@ -87,7 +87,7 @@ def test_param_groups_and_state_dict():
 
 def test_optimizer_errors():
     p = nn.Parameter(np.ones(1))
-    with pytest.raises(ValueError, match="lr"):
+    with pytest.raises(ValueError, match="Invalid learning rate: -1"):
         SGD([p], lr=-1)
     with pytest.raises(ValueError, match="Nesterov"):
         SGD([p], lr=0.1, nesterov=True)

@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RUNTIME := $(VENV)/.runtime
 DEV := $(VENV)/.dev
+NOTEBOOK := $(VENV)/.notebook
+NOTEBOOK_ARGS ?=
 
 .PHONY: demo test notebook bench lint soak clean
 
@@ -18,12 +20,20 @@ $(DEV): $(RUNTIME)
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(DEV)
 
+$(NOTEBOOK): $(RUNTIME)
+	$(PY) -m pip install --quiet -e '.[notebook]'
+	touch $(NOTEBOOK)
+
 demo: $(RUNTIME)
 	$(PY) -m nn train --dataset moons --hidden 16,16 --activation relu --epochs 200 --lr 0.1 --seed 0 --out out/
 	$(PY) -m autograd render "tanh(x1*w1 + x2*w2 + b)" \
 		--set x1=2 x2=0 w1=-3 w2=1 b=6.8813735870195432 -o out/neuron.svg
 	mkdir -p docs && cp out/neuron.svg out/mlp.svg out/decision_boundary.svg out/loss.svg docs/
 	@echo "pictures: out/neuron.svg out/mlp.svg out/decision_boundary.svg out/loss.svg (copied to docs/)"
+
+# The learners' tour in Jupyter (opens a browser; NOTEBOOK_ARGS="--no-browser" for a server only).
+notebook: $(NOTEBOOK)
+	$(PY) -m jupyter notebook examples/tour.ipynb $(if $(filter 0,$(shell id -u)),--allow-root) $(NOTEBOOK_ARGS)
 
 test: $(DEV)
 	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(PY) -m pytest -q

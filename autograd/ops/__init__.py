@@ -10,7 +10,11 @@ or inf.
 """
 
 from ..tensor import Tensor
-from . import methods  # noqa: F401 - each family registers its names when imported
+from . import (  # noqa: F401 - each family registers its names when imported
+    devices,
+    methods,
+    sampling,
+)
 from .registry import FUNCTIONS, install
 
 install(Tensor)

@@ -1,0 +1,51 @@
+"""Where a tensor lives and what it converts to: ``x.device``, ``x.to(...)`` in all of torch's forms,
+``x.cpu()``; ``x.cuda()`` is refused (this build runs on the CPU only, see ``autograd/devices.py``)."""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from .. import dtypes
+from ..devices import CPU, contiguous_format, device, layout, parse_to, refuse
+from ..tensor import Tensor, _wrap
+from .elementwise import Cast
+from .registry import register, register_property
+
+
+@register(function=False)
+def to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+    """This tensor in another dtype and/or on a device (the CPU): ``to(dtype)``, ``to(device, dtype)``,
+    ``to(other)``, with ``non_blocking``, ``copy`` and ``memory_format``. Returns this tensor when nothing
+    changes and ``copy`` is False, as torch; a cast between floats is differentiable."""
+    _, dtype, _, copy, fmt = parse_to("to", *args, **kwargs)
+    source = self
+    if fmt is contiguous_format and not self._data.flags.c_contiguous:
+        source, copy = self.contiguous(), False
+    target = self._data.dtype if dtype is None else dtype
+    if target == source._data.dtype:
+        return source.clone() if copy else source
+    if dtypes.is_floating(target):
+        return Cast.apply(source, target)
+    return _wrap(source._data.astype(target))
+
+
+@register(function=False)
+def cpu(self: Tensor, memory_format: Any = None) -> Tensor:
+    """This tensor (the CPU holds it already), for torch code's ``x.cpu().numpy()``."""
+    return self if layout(memory_format, "cpu") is not contiguous_format else self.contiguous()
+
+
+@register(function=False)
+def cuda(self: Tensor, device: Any = None, non_blocking: bool = False, memory_format: Any = None) -> NoReturn:
+    """Refused: this build runs on the CPU only."""
+    refuse("cuda" if device is None else device, "cuda")
+
+
+def _device(self: Tensor) -> device:
+    """``device(type='cpu')``: tensors live in numpy arrays."""
+    return CPU
+
+
+register_property("device", _device)
+register_property("is_cuda", lambda self: False)
+register_property("is_cpu", lambda self: True)

@@ -119,14 +119,11 @@ def _fill(tensor: Tensor, draw: Draw, rng: Any) -> Tensor:
 
 @register(function=False)
 def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
-    """Fills with draws from N(mean, std^2), in place."""
+    """Fills with draws from N(mean, std^2), in place (drawn in float64: ``nn.init``'s streams)."""
     need_floating(self.dtype, "normal_")
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    dtype = self.dtype
-    return _fill(
-        self, lambda rng, shape: mean + std * floats(rng, "standard_normal", shape, dtype), generator
-    )
+    return _fill(self, lambda rng, shape: rng.normal(mean, std, shape), generator)
 
 
 @register(function=False)
@@ -135,7 +132,7 @@ def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Any = N
     need_floating(self.dtype, "uniform_")
     if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
-    return _fill(self, lambda rng, shape: a + (b - a) * floats(rng, "random", shape, self.dtype), generator)
+    return _fill(self, lambda rng, shape: rng.uniform(a, b, shape), generator)
 
 
 @register(function=False)

@@ -312,7 +312,8 @@ def normal(
     requires_grad: bool = False,
 ) -> Tensor:
     """Draws from N(mean, std^2), in torch's four forms: ``normal(mean, std)`` with either or both tensors
-    (the result takes their broadcast shape and dtype; d/d mean = d/d std = 0, as torch), or
+    (the result takes their broadcast shape and mean's dtype, else std's; d/d mean = d/d std = 0, as
+    torch), or
     ``normal(mean, std, size)`` with numbers (float32 unless ``dtype``)."""
     tensors = [t for t in (mean, std) if isinstance(t, Tensor)]
     rng = numpy_generator(generator)
@@ -328,7 +329,7 @@ def normal(
     if size is not None:
         raise TypeError("normal(): size is given only with a number mean and std")
     check(device, "normal")
-    target = dtypes.result_type(*[t._data for t in tensors])
+    target = tensors[0].dtype  # mean's when it is a tensor, as torch
     need_floating(target, "normal")
     if isinstance(std, Tensor) and (std._data < 0).any():
         raise RuntimeError("normal expects all elements of std >= 0.0")

@@ -35,6 +35,8 @@ class device:  # noqa: N801 - PyTorch's name
             type, index = "cuda", _index(type)
         if not isinstance(type, str):
             raise TypeError(f"device() takes a string, a device or an int, got {builtin_type(type).__name__}")
+        if not type:
+            raise RuntimeError("Device string must not be empty")
         name, colon, number = type.partition(":")
         if name not in _TYPES:
             raise RuntimeError(
@@ -78,7 +80,7 @@ def _index(index: Any) -> int:
     if isinstance(index, bool) or not isinstance(index, int):
         raise TypeError(f"device(): the index must be an int, got {builtin_type(index).__name__}")
     if index < 0:
-        raise RuntimeError(f"Device index must not be negative, got {index}")
+        raise RuntimeError("Device index must not be negative")
     return index
 
 
@@ -137,8 +139,9 @@ channels_last = memory_format("channels_last")
 
 def layout(fmt: Any, name: str) -> memory_format:
     """``fmt`` checked: preserve or contiguous (torch's by name too); channels_last is refused."""
+    name_of = fmt.name if isinstance(fmt, memory_format) else str(fmt).removeprefix("torch.")
     found = {"preserve_format": preserve_format, "contiguous_format": contiguous_format}.get(
-        str(fmt).removeprefix("torch.") if fmt is not None else "preserve_format"
+        "preserve_format" if fmt is None else name_of
     )
     if found is None:
         raise NotImplementedError(

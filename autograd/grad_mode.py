@@ -29,7 +29,7 @@ class _State(threading.local):
         self._inference = False
         self.anomaly = False
         self.saved: list[tuple[str, bool]] = []
-        self.off = False  # grad mode turned off by set_grad_enabled (which keeps no stack): see _set_grad
+        self.off = False  # grad mode is off, and this thread holds an entry in SWITCHED for it
 
     @property
     def grad_mode(self) -> bool:
@@ -38,8 +38,16 @@ class _State(threading.local):
 
     @grad_mode.setter
     def grad_mode(self, mode: bool) -> None:
+        """Sets grad mode; while it is off the thread holds one entry in SWITCHED, whoever turned it off
+        (a switch, or set_grad_enabled, which keeps no stack) and whoever turns it on again."""
         self._grad_mode = mode
         self.grad_enabled = mode and not self._inference
+        if mode == self.off:
+            self.off = not mode
+            if mode:
+                SWITCHED.pop()
+            else:
+                SWITCHED.append(None)
 
     @property
     def inference(self) -> bool:
@@ -54,10 +62,9 @@ class _State(threading.local):
 
 STATE = _State()
 
-# One entry per active switch, in all threads together, and one per thread whose grad mode a call of
-# set_grad_enabled turned off (list.append and list.pop are atomic: no lock). While it is empty every
-# thread runs with the defaults, so hot paths test this plain list instead of reading the (slower)
-# thread-local STATE.
+# One entry per active switch, in all threads together, and one per thread whose grad mode is off
+# (list.append and list.pop are atomic: no lock). While it is empty every thread runs with the defaults,
+# so hot paths test this plain list instead of reading the (slower) thread-local STATE.
 SWITCHED: list[None] = []
 
 
@@ -116,32 +123,20 @@ class set_grad_enabled(_GradSwitch):  # noqa: N801 - PyTorch's name
     def __init__(self, mode: bool) -> None:
         super().__init__(mode)
         self.prev = STATE.grad_mode
-        _set_grad(mode)
+        STATE.grad_mode = mode
 
     def __enter__(self) -> None:
-        _set_grad(self.value)  # (again, as torch: the object may have been made elsewhere)
+        STATE.grad_mode = self.value  # (again, as torch: the object may have been made elsewhere)
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
-        _set_grad(self.prev)
+        STATE.grad_mode = self.prev
 
     def __call__(self, function: F) -> F:
         """As a decorator: the mode goes back now, and is set around each call instead."""
-        _set_grad(self.prev)
+        STATE.grad_mode = self.prev
         return _GradSwitch(self.value)(function)
-
-
-def _set_grad(mode: bool) -> None:
-    """Sets this thread's grad mode with no end to wait for; while it is off by this means, the thread
-    holds one entry in SWITCHED, so the hot paths read STATE."""
-    STATE.grad_mode = mode
-    if not mode and not STATE.off:
-        STATE.off = True
-        SWITCHED.append(None)
-    elif mode and STATE.off:
-        STATE.off = False
-        SWITCHED.pop()
 
 
 class _FixedSwitch(_GradSwitch):

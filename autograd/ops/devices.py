@@ -16,17 +16,19 @@ from .registry import register, register_property
 def to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     """This tensor in another dtype and/or on a device (the CPU): ``to(dtype)``, ``to(device, dtype)``,
     ``to(other)``, with ``non_blocking``, ``copy`` and ``memory_format``. Returns this tensor when nothing
-    changes and ``copy`` is False, as torch; a cast between floats is differentiable."""
-    _, dtype, _, copy, fmt = parse_to("to", *args, **kwargs)
-    source = self
-    if fmt is contiguous_format and not self._data.flags.c_contiguous:
-        source, copy = self.contiguous(), False
+    changes and ``copy`` is False, as torch; a cast between floats is differentiable. A copy keeps the
+    layout unless ``memory_format=contiguous_format`` (as torch, the format matters only for a copy)."""
+    where, dtype, _, copy, fmt = parse_to("to", *args, **kwargs)
     target = self._data.dtype if dtype is None else dtype
-    if target == source._data.dtype:
-        return source.clone() if copy else source
-    if dtypes.is_floating(target):
-        return Cast.apply(source, target)
-    return _wrap(source._data.astype(target))
+    if target == self._data.dtype:
+        if not copy and where in (None, CPU):  # "cpu:0" is another device than a tensor's "cpu": a copy
+            return self
+        result = self.clone()
+    elif dtypes.is_floating(target):
+        result = Cast.apply(self, target)
+    else:
+        result = _wrap(self._data.astype(target))
+    return result.contiguous() if fmt is contiguous_format else result
 
 
 @register(function=False)

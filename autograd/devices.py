@@ -18,6 +18,12 @@ _TYPES = (
     "privateuseone"
 ).split()
 
+_builtin_type = type  # (``device.__init__`` names its argument ``type``, as torch)
+
+
+def _is_torch(value: Any) -> bool:
+    return _builtin_type(value).__module__ == "torch"
+
 
 class device:  # noqa: N801 - PyTorch's name
     """A device: ``type`` ("cpu", "cuda", ...) and ``index`` (None when not given), as torch.device.
@@ -31,10 +37,13 @@ class device:  # noqa: N801 - PyTorch's name
                 raise TypeError("device(): an index cannot be given with a device object")
             self.type, self.index = type.type, type.index
             return
+        if _is_torch(type):  # torch.device("cpu")
+            type = str(type)
         if isinstance(type, int) and not isinstance(type, bool):  # torch: an int is a CUDA index
             type, index = "cuda", _index(type)
         if not isinstance(type, str):
-            raise TypeError(f"device() takes a string, a device or an int, got {builtin_type(type).__name__}")
+            kind = _builtin_type(type).__name__
+            raise TypeError(f"device() takes a string, a device or an int, got {kind}")
         if not type:
             raise RuntimeError("Device string must not be empty")
         name, colon, number = type.partition(":")
@@ -73,12 +82,9 @@ class device:  # noqa: N801 - PyTorch's name
         """Nothing to restore."""
 
 
-builtin_type = type  # (``device.__init__`` names its argument ``type``, as torch)
-
-
 def _index(index: Any) -> int:
     if isinstance(index, bool) or not isinstance(index, int):
-        raise TypeError(f"device(): the index must be an int, got {builtin_type(index).__name__}")
+        raise TypeError(f"device(): the index must be an int, got {_builtin_type(index).__name__}")
     if index < 0:
         raise RuntimeError("Device index must not be negative")
     return index
@@ -92,7 +98,7 @@ def check(where: Any, name: str) -> device:
     that was given it, for the error."""
     if where is None:
         return CPU
-    found = where if isinstance(where, device) else device(str(where) if _is_torch(where) else where)
+    found = where if isinstance(where, device) else device(where)
     if found.type != "cpu":
         refuse(found, name)
     return CPU if found.index is None else found
@@ -106,16 +112,12 @@ def refuse(where: Any, name: str) -> NoReturn:
     )
 
 
-def _is_torch(value: Any) -> bool:
-    return builtin_type(value).__module__ == "torch"
-
-
 def is_device(value: Any) -> bool:
     """Whether a ``to(...)`` argument names a device: a device, torch's, an int index, or a device string."""
     if isinstance(value, device) or isinstance(value, int) and not isinstance(value, bool):
         return True
     if _is_torch(value):
-        return builtin_type(value).__name__ == "device"
+        return _builtin_type(value).__name__ == "device"
     return isinstance(value, str) and value.partition(":")[0] in _TYPES
 
 

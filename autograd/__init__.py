@@ -1,6 +1,6 @@
 """tracegrad's engine: scalar ``Value`` and numpy ``Tensor`` nodes on one reverse-mode core."""
 
-from . import functional
+from . import cuda, functional
 from .creation import (
     arange,
     as_tensor,
@@ -10,27 +10,45 @@ from .creation import (
     full,
     full_like,
     linspace,
+    logspace,
+    normal,
     ones,
     ones_like,
     rand,
+    rand_like,
     randint,
+    randint_like,
     randn,
+    randn_like,
+    randperm,
     tensor,
     zeros,
     zeros_like,
 )
+from .devices import channels_last, contiguous_format, device, memory_format, preserve_format
 from .dtypes import bool_, double, float16, float32, float64, int8, int16, int32, int64, long, uint8
 from .engine import grad
 from .grad_mode import (
     detect_anomaly,
     enable_grad,
+    inference_mode,
     is_anomaly_enabled,
     is_grad_enabled,
+    is_inference_mode_enabled,
     no_grad,
     set_grad_enabled,
 )
 from .ops import FUNCTIONS
 from .ops.function import Function
+from .random import (
+    Generator,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    seed,
+    set_rng_state,
+)
 from .tensor import Tensor
 from .value import Value
 
@@ -75,5 +93,28 @@ __all__ = [
     "set_grad_enabled",
 ]
 
+__all__ += [
+    "Generator",
+    "channels_last",
+    "contiguous_format",
+    "cuda",
+    "default_generator",
+    "device",
+    "get_rng_state",
+    "inference_mode",
+    "initial_seed",
+    "is_inference_mode_enabled",
+    "logspace",
+    "manual_seed",
+    "memory_format",
+    "normal",
+    "preserve_format",
+    "rand_like",
+    "randint_like",
+    "randn_like",
+    "randperm",
+    "seed",
+    "set_rng_state",
+]
 globals().update(FUNCTIONS)  # every @register-ed op: autograd.sin, autograd.cat, ...
 __all__ += sorted(FUNCTIONS)

@@ -1,8 +1,9 @@
 """Grad mode and anomaly mode: thread-local switches every op consults when it builds a node.
 
-``no_grad`` stops ops from recording parents (the result is a constant), ``detect_anomaly``
-makes the first op that produces nan or inf raise. Both work as context managers and decorators,
-as in PyTorch, and each thread has its own setting.
+``no_grad`` stops ops from recording parents (the result is a constant), ``inference_mode`` too (and
+``enable_grad`` inside it records nothing either, as torch's), ``detect_anomaly`` makes the first op that
+produces nan or inf raise. They work as context managers and decorators, as in PyTorch, and each thread
+has its own setting.
 """
 
 from __future__ import annotations
@@ -17,29 +18,59 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _State(threading.local):
-    """Per-thread flags; a new thread starts with grad enabled and anomaly detection off. ``saved``
-    holds the values that active switches will restore, so one switch object (a shared decorator,
-    the engine's own) can be entered from several threads at once."""
+    """Per-thread flags; a new thread starts with grad enabled, inference mode and anomaly detection off.
+    ``saved`` holds the values that active switches will restore, so one switch object (a shared
+    decorator, the engine's own) can be entered from several threads at once. ``grad_enabled``, what ops
+    read, is ``grad_mode and not inference``: the two settings are properties that keep it so."""
 
     def __init__(self) -> None:
         self.grad_enabled = True
+        self._grad_mode = True
+        self._inference = False
         self.anomaly = False
         self.saved: list[tuple[str, bool]] = []
-        self.off = False  # grad mode turned off by set_grad_enabled (which keeps no stack): see _set_grad
+        self.off = False  # grad mode is off, and this thread holds an entry in SWITCHED for it
+
+    @property
+    def grad_mode(self) -> bool:
+        """The grad mode switches set (what ``is_grad_enabled`` says)."""
+        return self._grad_mode
+
+    @grad_mode.setter
+    def grad_mode(self, mode: bool) -> None:
+        """Sets grad mode; while it is off the thread holds one entry in SWITCHED, whoever turned it off
+        (a switch, or set_grad_enabled, which keeps no stack) and whoever turns it on again."""
+        self._grad_mode = mode
+        self.grad_enabled = mode and not self._inference
+        if mode == self.off:
+            self.off = not mode
+            if mode:
+                SWITCHED.pop()
+            else:
+                SWITCHED.append(None)
+
+    @property
+    def inference(self) -> bool:
+        """Inside ``inference_mode()``: nothing is recorded, whatever the grad mode."""
+        return self._inference
+
+    @inference.setter
+    def inference(self, mode: bool) -> None:
+        self._inference = mode
+        self.grad_enabled = self._grad_mode and not mode
 
 
 STATE = _State()
 
-# One entry per active switch, in all threads together, and one per thread whose grad mode a call of
-# set_grad_enabled turned off (list.append and list.pop are atomic: no lock). While it is empty every
-# thread runs with the defaults, so hot paths test this plain list instead of reading the (slower)
-# thread-local STATE.
+# One entry per active switch, in all threads together, and one per thread whose grad mode is off
+# (list.append and list.pop are atomic: no lock). While it is empty every thread runs with the defaults,
+# so hot paths test this plain list instead of reading the (slower) thread-local STATE.
 SWITCHED: list[None] = []
 
 
 def is_grad_enabled() -> bool:
-    """True when ops record the graph (the default)."""
-    return STATE.grad_enabled
+    """True when grad mode is on (the default): ops record the graph, unless in inference mode."""
+    return STATE.grad_mode
 
 
 def is_anomaly_enabled() -> bool:
@@ -80,7 +111,7 @@ class _Switch:
 class _GradSwitch(_Switch):
     """A switch of grad mode (the base of no_grad, enable_grad and set_grad_enabled)."""
 
-    attribute = "grad_enabled"
+    attribute = "grad_mode"
 
 
 class set_grad_enabled(_GradSwitch):  # noqa: N801 - PyTorch's name
@@ -91,33 +122,21 @@ class set_grad_enabled(_GradSwitch):  # noqa: N801 - PyTorch's name
 
     def __init__(self, mode: bool) -> None:
         super().__init__(mode)
-        self.prev = STATE.grad_enabled
-        _set_grad(mode)
+        self.prev = STATE.grad_mode
+        STATE.grad_mode = mode
 
     def __enter__(self) -> None:
-        _set_grad(self.value)  # (again, as torch: the object may have been made elsewhere)
+        STATE.grad_mode = self.value  # (again, as torch: the object may have been made elsewhere)
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
-        _set_grad(self.prev)
+        STATE.grad_mode = self.prev
 
     def __call__(self, function: F) -> F:
         """As a decorator: the mode goes back now, and is set around each call instead."""
-        _set_grad(self.prev)
+        STATE.grad_mode = self.prev
         return _GradSwitch(self.value)(function)
-
-
-def _set_grad(mode: bool) -> None:
-    """Sets this thread's grad mode with no end to wait for; while it is off by this means, the thread
-    holds one entry in SWITCHED, so the hot paths read STATE."""
-    STATE.grad_enabled = mode
-    if not mode and not STATE.off:
-        STATE.off = True
-        SWITCHED.append(None)
-    elif mode and STATE.off:
-        STATE.off = False
-        SWITCHED.pop()
 
 
 class _FixedSwitch(_GradSwitch):
@@ -151,3 +170,34 @@ class detect_anomaly(_Switch):  # noqa: N801 - PyTorch's name
 
     def __init__(self, enabled: bool = True) -> None:
         super().__init__(enabled)
+
+
+class inference_mode(_Switch):  # noqa: N801 - PyTorch's name
+    """No graph is recorded inside, even under ``enable_grad`` (as torch's, whose inference tensors this
+    build does not distinguish: a result made inside is an ordinary constant tensor).
+    ``inference_mode(False)`` turns inference mode off and grad mode on. A context manager and a decorator,
+    with or without parentheses."""
+
+    attribute = "inference"
+
+    def __new__(cls, mode: bool | Callable[..., Any] = True) -> Any:
+        return cls()(mode) if callable(mode) else object.__new__(cls)
+
+    def __init__(self, mode: bool | Callable[..., Any] = True) -> None:
+        super().__init__(bool(mode))
+
+    def __enter__(self) -> None:
+        STATE.saved.append(("grad_mode", STATE.grad_mode))  # restored by __exit__, after inference
+        super().__enter__()
+        STATE.grad_mode = not self.value
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        super().__exit__(kind, error, trace)
+        setattr(STATE, *STATE.saved.pop())
+
+
+def is_inference_mode_enabled() -> bool:
+    """True inside ``inference_mode()``."""
+    return STATE.inference

@@ -283,15 +283,6 @@ class Tensor(Node):
         """The number of dimensions."""
         return self._data.ndim
 
-    @property
-    def device(self) -> str:
-        """Always ``"cpu"``: tensors live in numpy arrays."""
-        return "cpu"
-
-    def cpu(self) -> Tensor:
-        """This tensor (it is on the CPU already), for torch code's ``x.cpu().numpy()``."""
-        return self
-
     def dim(self) -> int:
         """The number of dimensions."""
         return self._data.ndim

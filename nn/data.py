@@ -2,7 +2,10 @@
 
 An *epoch* is one pass over the data, an *iteration* one batch: 100 samples in batches of 50 are
 2 iterations an epoch, so 50 epochs are 100 iterations (``len(loader) * epochs``).
-The ``make_*`` generators return numpy ``(X float64 (n, features), y int64 (n,))``, shuffled, seeded.
+The ``make_*`` generators return numpy ``(X float64 (n, features), y int64 (n,))``, shuffled. Randomness
+follows one convention: ``generator=`` (an ``autograd.Generator`` or a numpy Generator), or, without one,
+autograd's default generator, which ``autograd.manual_seed`` seeds. ``seed=`` (an int) is kept as a
+shorthand, and the ``make_*`` functions also take scikit-learn's ``random_state`` (an int or a generator).
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
+
+from autograd.random import Generator, numpy_generator
 
 Pair = tuple[np.ndarray, np.ndarray]
 
@@ -41,8 +46,9 @@ class TensorDataset:
 class DataLoader:
     """Batches of a ``TensorDataset``: ``batch_size`` rows at a time, reshuffled every epoch if asked.
 
-    The last short batch is kept unless ``drop_last``. ``seed`` makes the shuffling reproducible
-    (each epoch draws a new order from one generator made at construction).
+    The last short batch is kept unless ``drop_last``. Each epoch draws a new order from ``generator``
+    (an ``autograd.Generator`` or a numpy Generator), or from the default generator that
+    ``autograd.manual_seed`` seeds; ``seed`` (an int) is a shorthand for ``Generator().manual_seed(seed)``.
     """
 
     def __init__(
@@ -52,6 +58,8 @@ class DataLoader:
         shuffle: bool = False,
         drop_last: bool = False,
         seed: int | None = None,
+        *,
+        generator: Any = None,
     ) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be a positive int, got {batch_size!r}")
@@ -61,7 +69,7 @@ class DataLoader:
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.drop_last = drop_last
-        self._rng = np.random.default_rng(seed)
+        self.generator = _generator(None, seed, generator, "DataLoader")
 
     def __len__(self) -> int:
         """Iterations per epoch."""
@@ -71,7 +79,7 @@ class DataLoader:
     def batch_indices(self) -> Iterator[slice | np.ndarray]:
         """The index of each batch of one epoch: slices in order, or integer arrays when shuffling."""
         n, size = len(self.dataset), self.batch_size
-        order = self._rng.permutation(n) if self.shuffle else None
+        order = numpy_generator(self.generator).permutation(n) if self.shuffle else None
         for start in range(0, len(self) * size, size):
             stop = min(start + size, n)
             yield slice(start, stop) if order is None else order[start:stop]
@@ -89,8 +97,25 @@ def _own(x: Any) -> Any:
     return x.clone() if hasattr(x, "clone") else x.copy()
 
 
-def _rng(seed: int | None) -> np.random.Generator:
-    return np.random.default_rng(seed)
+def _generator(random_state: Any, seed: int | None, generator: Any, name: str) -> Any:
+    """The one source of randomness among ``random_state`` (scikit-learn's name: an int or a generator),
+    ``seed`` (an int) and ``generator``: an ``autograd.Generator``, a numpy one, or None (the default)."""
+    given = [value for value in (random_state, seed, generator) if value is not None]
+    if len(given) > 1:
+        raise TypeError(f"{name}: give one of random_state, seed and generator, not several")
+    source = given[0] if given else None
+    if isinstance(source, (int, np.integer)) and not isinstance(source, bool):
+        return Generator().manual_seed(source)
+    if source is None or isinstance(source, (Generator, np.random.Generator)):
+        return source
+    if isinstance(source, np.random.RandomState):  # scikit-learn's legacy generator
+        return np.random.default_rng(source.randint(2**31))
+    raise TypeError(f"{name}: expected an int seed, an autograd.Generator or a numpy Generator, "
+                    f"got {type(source).__name__}")
+
+
+def _rng(random_state: Any, seed: int | None, generator: Any, name: str) -> np.random.Generator:
+    return numpy_generator(_generator(random_state, seed, generator, name))
 
 
 def _check_n(n_samples: int, minimum: int, name: str) -> None:
@@ -113,7 +138,14 @@ def _split(n_samples: int, parts: int) -> list[int]:
     return [n_samples // parts + (1 if i < n_samples % parts else 0) for i in range(parts)]
 
 
-def make_moons(n_samples: int = 100, noise: float = 0.0, seed: int | None = None) -> Pair:
+def make_moons(
+    n_samples: int = 100,
+    noise: float = 0.0,
+    seed: int | None = None,
+    *,
+    random_state: Any = None,
+    generator: Any = None,
+) -> Pair:
     """Two interleaving half circles (labels 0 and 1): the classic non-linear binary problem."""
     _check_n(n_samples, 2, "make_moons")
     n_out, n_in = _split(n_samples, 2)
@@ -121,11 +153,17 @@ def make_moons(n_samples: int = 100, noise: float = 0.0, seed: int | None = None
     X = np.concatenate([np.stack([np.cos(t_out), np.sin(t_out)], 1),
                         np.stack([1 - np.cos(t_in), 0.5 - np.sin(t_in)], 1)])
     y = np.repeat([0, 1], [n_out, n_in])
-    return _finish(X, y, noise, _rng(seed))
+    return _finish(X, y, noise, _rng(random_state, seed, generator, "make_moons"))
 
 
 def make_circles(
-    n_samples: int = 100, noise: float = 0.0, factor: float = 0.8, seed: int | None = None
+    n_samples: int = 100,
+    noise: float = 0.0,
+    factor: float = 0.8,
+    seed: int | None = None,
+    *,
+    random_state: Any = None,
+    generator: Any = None,
 ) -> Pair:
     """A circle (label 0) around a smaller one of radius ``factor`` (label 1)."""
     _check_n(n_samples, 2, "make_circles")
@@ -137,16 +175,23 @@ def make_circles(
     X = np.concatenate([np.stack([np.cos(t_out), np.sin(t_out)], 1),
                         factor * np.stack([np.cos(t_in), np.sin(t_in)], 1)])
     y = np.repeat([0, 1], [n_out, n_in])
-    return _finish(X, y, noise, _rng(seed))
+    return _finish(X, y, noise, _rng(random_state, seed, generator, "make_circles"))
 
 
-def make_xor(n_samples: int = 100, noise: float = 0.0, seed: int | None = None) -> Pair:
+def make_xor(
+    n_samples: int = 100,
+    noise: float = 0.0,
+    seed: int | None = None,
+    *,
+    random_state: Any = None,
+    generator: Any = None,
+) -> Pair:
     """Points in the four quadrants of [-1, 1]^2 with label ``(x1 > 0) xor (x2 > 0)``, classes balanced.
 
     Points are kept at least 0.1 away from the axes so that the classes stay separable without noise.
     """
     _check_n(n_samples, 4, "make_xor")
-    rng = _rng(seed)
+    rng = _rng(random_state, seed, generator, "make_xor")
     y = np.repeat([0, 1], _split(n_samples, 2))
     first = rng.choice([-1.0, 1.0], size=n_samples)
     signs = np.stack([first, np.where(y == 1, -first, first)], axis=1)
@@ -155,7 +200,13 @@ def make_xor(n_samples: int = 100, noise: float = 0.0, seed: int | None = None) 
 
 
 def make_spirals(
-    n_samples: int = 100, n_classes: int = 2, noise: float = 0.0, seed: int | None = None
+    n_samples: int = 100,
+    n_classes: int = 2,
+    noise: float = 0.0,
+    seed: int | None = None,
+    *,
+    random_state: Any = None,
+    generator: Any = None,
 ) -> Pair:
     """``n_classes`` interleaved spiral arms (labels 0..n_classes-1), one and a half turns each."""
     _check_n(n_samples, n_classes, "make_spirals")
@@ -167,7 +218,8 @@ def make_spirals(
         t = np.linspace(0, 3 * np.pi, size) + 2 * np.pi * label / n_classes
         arms.append(np.stack([r * np.sin(t), r * np.cos(t)], 1))
         labels.append(np.full(size, label))
-    return _finish(np.concatenate(arms), np.concatenate(labels), noise, _rng(seed))
+    rng = _rng(random_state, seed, generator, "make_spirals")
+    return _finish(np.concatenate(arms), np.concatenate(labels), noise, rng)
 
 
 def make_blobs(
@@ -177,10 +229,13 @@ def make_blobs(
     cluster_std: float = 1.0,
     center_box: tuple[float, float] = (-10.0, 10.0),
     seed: int | None = None,
+    *,
+    random_state: Any = None,
+    generator: Any = None,
 ) -> Pair:
     """Gaussian clusters of std ``cluster_std`` around the given centers, or around ``centers`` random ones
     drawn in ``center_box``."""
-    rng = _rng(seed)
+    rng = _rng(random_state, seed, generator, "make_blobs")
     if isinstance(centers, int):
         if centers < 1:
             raise ValueError(f"make_blobs: centers must be >= 1, got {centers}")

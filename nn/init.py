@@ -2,29 +2,23 @@
 
 For a weight of shape (out, in): fan_in = in, fan_out = out.
 xavier_uniform_: U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out))  (variance kept through tanh/sigmoid).
+xavier_normal_: N(0, std^2), std = gain * sqrt(2 / (fan_in + fan_out)).
 kaiming_uniform_: U(-b, b), b = gain * sqrt(3 / fan), gain = calculate_gain(nonlinearity, a)  (for ReLU).
-Random draws come from ``generator`` (a numpy ``Generator``) or autograd's default one.
+kaiming_normal_: N(0, std^2), std = gain / sqrt(fan).
+orthogonal_: the Q of a QR decomposition of a normal matrix (signs fixed by R's diagonal), times gain.
+Random draws come from ``generator`` (an ``autograd.Generator`` or a numpy ``Generator``) or, without one,
+autograd's default generator, which ``autograd.manual_seed`` seeds.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
 from autograd import Tensor, no_grad
-
-Generator = np.random.Generator | None
-_DEFAULT_GENERATOR = np.random.default_rng()
-
-
-def resolve_generator(generator: np.random.Generator | None) -> np.random.Generator:
-    """``generator``, or nn's default one (seeded from the OS, like torch's unseeded global generator)."""
-    if generator is None:
-        return _DEFAULT_GENERATOR
-    if not isinstance(generator, np.random.Generator):
-        raise TypeError(f"generator must be a numpy Generator, got {type(generator).__name__}")
-    return generator
+from autograd.random import numpy_generator
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
@@ -76,27 +70,40 @@ def ones_(tensor: Tensor) -> Tensor:
     return constant_(tensor, 1.0)
 
 
-def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Generator = None) -> Tensor:
+def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
     """Fills with draws from U(a, b)."""
-    if not a <= b:
-        raise ValueError(f"uniform_: need a <= b, got a={a}, b={b}")
-    return _fill(tensor, resolve_generator(generator).uniform(a, b, size=tuple(tensor.shape)))
+    with no_grad():
+        return tensor.uniform_(a, b, generator=generator)
 
 
-def normal_(
-    tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Generator = None
-) -> Tensor:
+def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Tensor:
     """Fills with draws from N(mean, std^2)."""
-    if std < 0:
-        raise ValueError(f"normal_: std must be >= 0, got {std}")
-    return _fill(tensor, resolve_generator(generator).normal(mean, std, size=tuple(tensor.shape)))
+    with no_grad():
+        return tensor.normal_(mean, std, generator=generator)
 
 
-def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Generator = None) -> Tensor:
+def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
     """Glorot: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out))."""
     fan_in, fan_out = fan_in_and_fan_out(tensor)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(tensor, -bound, bound, generator)
+
+
+def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
+    """Glorot: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
+    fan_in, fan_out = fan_in_and_fan_out(tensor)
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
+
+
+def _kaiming_std(tensor: Tensor, a: float, mode: str, nonlinearity: str, name: str) -> float:
+    """calculate_gain(nonlinearity, a) / sqrt(fan), the fan chosen by ``mode``."""
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"{name}: mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    fan_in, fan_out = fan_in_and_fan_out(tensor)
+    fan = fan_in if mode == "fan_in" else fan_out
+    if fan == 0:
+        raise ValueError(f"{name}: cannot initialise a tensor of shape {tuple(tensor.shape)} (fan is 0)")
+    return calculate_gain(nonlinearity, a) / math.sqrt(fan)
 
 
 def kaiming_uniform_(
@@ -104,29 +111,50 @@ def kaiming_uniform_(
     a: float = 0.0,
     mode: str = "fan_in",
     nonlinearity: str = "leaky_relu",
-    generator: Generator = None,
+    generator: Any = None,
 ) -> Tensor:
     """He: U(-b, b) with b = calculate_gain(nonlinearity, a) * sqrt(3 / fan), fan by ``mode``."""
-    if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"kaiming_uniform_: mode must be 'fan_in' or 'fan_out', got {mode!r}")
-    fan_in, fan_out = fan_in_and_fan_out(tensor)
-    fan = fan_in if mode == "fan_in" else fan_out
-    if fan == 0:
-        raise ValueError(f"kaiming_uniform_: cannot initialise a tensor of shape {tuple(tensor.shape)} "
-                         "(fan is 0)")
-    bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / fan)
+    bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity, "kaiming_uniform_")
     return uniform_(tensor, -bound, bound, generator)
+
+
+def kaiming_normal_(
+    tensor: Tensor,
+    a: float = 0.0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    generator: Any = None,
+) -> Tensor:
+    """He: N(0, std^2) with std = calculate_gain(nonlinearity, a) / sqrt(fan), fan by ``mode``."""
+    return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity, "kaiming_normal_"), generator)
+
+
+def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
+    """A (semi-)orthogonal matrix (of the tensor's first dimension by the rest flattened), times ``gain``:
+    the Q of a normal matrix's QR decomposition, with the signs of R's diagonal, as torch."""
+    if tensor.ndim < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    flat = numpy_generator(generator).standard_normal((rows, cols))
+    q, r = np.linalg.qr(flat.T if rows < cols else flat)
+    q = q * np.sign(np.diag(r))
+    return _fill(tensor, gain * (q.T if rows < cols else q))
 
 
 __all__ = [
     "calculate_gain",
     "constant_",
     "fan_in_and_fan_out",
+    "kaiming_normal_",
     "kaiming_uniform_",
     "normal_",
     "ones_",
-    "resolve_generator",
+    "orthogonal_",
     "uniform_",
+    "xavier_normal_",
     "xavier_uniform_",
     "zeros_",
 ]

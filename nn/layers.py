@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd import Tensor, dtypes
+from autograd import Tensor, devices, dtypes
 
 from . import functional as F  # noqa: N812 - torch's alias
 from . import init
@@ -18,8 +18,9 @@ class Linear(Module):
     """y = x @ weight.T + bias with weight (out_features, in_features), bias (out_features,).
 
     Both start uniform in +-1/sqrt(in_features): torch's kaiming_uniform_(a=sqrt(5)) for the weight and
-    the same bound for the bias, drawn from ``generator`` or ``nn.init``'s default one. ``dtype`` defaults
-    to float32, as torch's default dtype.
+    the same bound for the bias, drawn from ``generator`` (an ``autograd.Generator`` or a numpy Generator)
+    or the default generator that ``autograd.manual_seed`` seeds. ``dtype`` defaults to float32, as
+    torch's default dtype; ``device`` is the CPU.
     """
 
     def __init__(
@@ -28,9 +29,11 @@ class Linear(Module):
         out_features: int,
         bias: bool = True,
         dtype: Any = None,
-        generator: np.random.Generator | None = None,
+        generator: Any = None,
+        device: Any = None,
     ) -> None:
         super().__init__()
+        devices.check(device, "Linear")
         for name, size in (("in_features", in_features), ("out_features", out_features)):
             if isinstance(size, bool) or not isinstance(size, int) or size < 1:
                 raise ValueError(f"Linear: {name} must be a positive int, got {size!r}")

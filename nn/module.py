@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
-from autograd import Tensor, dtypes, no_grad
+from autograd import Tensor, devices, dtypes, no_grad
 from autograd.hooks import RemovableHandle
 from autograd.tensor import _copy_state
 
@@ -186,16 +186,30 @@ class Module:
         """Evaluation mode: ``train(False)``."""
         return self.train(False)
 
-    def to(self, dtype: Any) -> Module:
-        """Converts every parameter (and its gradient) to the floating ``dtype`` in place; returns self."""
-        target = dtypes.as_dtype(dtype)
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """Moves the module as torch's forms ask: ``to(device)`` (the CPU: nothing to move), ``to(dtype)``,
+        ``to(device, dtype)``, ``to(tensor)``, ``to(memory_format=...)``; a dtype converts every parameter
+        (and its gradient) in place, and must be floating. Returns self."""
+        _, target, _, _, _ = devices.parse_to("Module.to", *args, **kwargs)
+        if target is None:
+            return self
         if not dtypes.is_floating(target):
-            raise TypeError(f"Module.to: parameters must stay floating point, got {target}")
+            raise TypeError(
+                f"nn.Module.to only accepts floating point or complex dtypes, but got desired dtype={target}"
+            )
         for param in self.parameters():
             param.data = param.data.to(target)
             if param.grad is not None:
                 param.grad = param.grad.to(target)
         return self
+
+    def cpu(self) -> Module:
+        """This module (its parameters are on the CPU already)."""
+        return self
+
+    def cuda(self, device: Any = None) -> NoReturn:
+        """Refused: this build runs on the CPU only."""
+        devices.refuse("cuda" if device is None else device, "Module.cuda")
 
     def double(self) -> Module:
         """Parameters as float64."""

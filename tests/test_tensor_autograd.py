@@ -329,7 +329,7 @@ def test_a_chain_of_a_hundred_thousand_ops_backpropagates():
 def test_the_graph_is_freed_by_reference_counting_after_backward():
     gc.disable()
     try:
-        x = ag.randn(4, requires_grad=True, generator=0)
+        x = ag.randn(4, requires_grad=True, generator=ag.Generator().manual_seed(0))
         hidden = (x * 2).tanh()
         probe = weakref.ref(hidden)
         loss = (hidden.softmax(0) * ag.arange(4)).sum()

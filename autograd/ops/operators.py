@@ -13,10 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from .. import dtypes
 from ..grad_mode import STATE
 from ..tensor import Tensor, _index, _inplace, _raw, _to_array, _wrap
-from .elementwise import Abs, Add, Cast, Clamp, Clone, Div, Mul, Neg, Pow, Sub
+from .elementwise import Abs, Add, Clamp, Clone, Div, Mul, Neg, Pow, Sub
 from .function import apply_scalar, binary, promoted
 from .indexing import Copy, Index, SetItem
 from .linalg import MatMul
@@ -26,55 +25,7 @@ _NUMBERS = frozenset({float, int})  # Python numbers take the short path of bina
 _ndarray = np.ndarray
 
 
-# ----- dtype conversions and copies ------------------------------------------------------------
-def to(self: Tensor, dtype: Any) -> Tensor:
-    """A copy with another dtype (the same tensor if it already has it); differentiable between floats.
-    A device ("cpu", the only one) leaves the tensor as it is, as ``x.to(device)`` in torch code."""
-    if str(dtype) == "cpu":
-        return self
-    target = dtypes.as_dtype(dtype)
-    if target == self._data.dtype:
-        return self
-    if dtypes.is_floating(target):
-        return Cast.apply(self, target)
-    return _wrap(self._data.astype(target))
-
-
-def type_(self: Tensor, dtype: Any) -> Tensor:
-    """Same as ``to(dtype)``."""
-    return to(self, dtype)
-
-
-def float_(self: Tensor) -> Tensor:
-    """As float32."""
-    return self.to(dtypes.float32)
-
-
-def double_(self: Tensor) -> Tensor:
-    """As float64."""
-    return self.to(dtypes.float64)
-
-
-def half_(self: Tensor) -> Tensor:
-    """As float16."""
-    return self.to(dtypes.float16)
-
-
-def long_(self: Tensor) -> Tensor:
-    """As int64 (no gradient flows through)."""
-    return self.to(dtypes.int64)
-
-
-def int_(self: Tensor) -> Tensor:
-    """As int32 (no gradient flows through)."""
-    return self.to(dtypes.int32)
-
-
-def bool_(self: Tensor) -> Tensor:
-    """As bool (no gradient flows through)."""
-    return self.to(dtypes.bool_)
-
-
+# ----- copies ----------------------------------------------------------------------------------
 def contiguous(self: Tensor) -> Tensor:
     """This tensor if its memory is row-major, otherwise a row-major copy."""
     return self if self._data.flags.c_contiguous else Clone.apply(self, "C")
@@ -388,8 +339,7 @@ def _put(data: np.ndarray, value: Any, index: Any) -> None:
 
 # ----- the table: method name -> function ------------------------------------------------------
 _METHODS: dict[str, Callable[..., Any]] = {
-    "to": to, "type": type_, "float": float_, "double": double_, "half": half_, "long": long_,
-    "int": int_, "bool": bool_, "contiguous": contiguous, "clone": clone,
+    "contiguous": contiguous, "clone": clone,
     "__add__": __add__, "__radd__": __radd__, "__sub__": __sub__, "__rsub__": __rsub__,
     "__mul__": __mul__, "__rmul__": __rmul__, "__truediv__": __truediv__, "__rtruediv__": __rtruediv__,
     "__pow__": __pow__, "__rpow__": __rpow__, "__matmul__": __matmul__, "__rmatmul__": __rmatmul__,

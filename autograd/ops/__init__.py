@@ -11,6 +11,7 @@ or inf.
 
 from ..tensor import Tensor
 from . import methods  # noqa: F401 - each family registers its names when imported
+from . import reduce_more as reduce_more
 from . import scatter as scatter  # one line per family: merges stay trivial
 from . import sorting as sorting
 from .registry import FUNCTIONS, install

@@ -268,7 +268,7 @@ def scatter_add_(x: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
 
 
 def _index_add_args(x: Tensor, dim: int, index: Any, source: Tensor, alpha: float, op: str) -> Any:
-    idx = _selected(x, dim, index, op, IndexError)
+    idx = _selected(x, dim, index, op, IndexError if x.ndim <= 1 else RuntimeError)  # torch's types
     expected = x.shape[: len(idx) - 1] + (len(idx[-1]),) + x.shape[len(idx) :] if x.ndim else ()
     if tuple(source.shape) != expected:
         raise RuntimeError(f"{op}(): source {list(source.shape)} should be {list(expected)} (self "

@@ -85,7 +85,7 @@ def sort(x: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = F
 
 
 @register
-def argsort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+def argsort(x: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
     """The indices that sort ``x`` along ``dim`` (stable: ties keep their order)."""
     if not x.ndim:
         return _wrap(np.zeros((), np.int64))

@@ -218,9 +218,9 @@ def norm(x: Tensor, p: Any = "fro", dim: Dim = None, keepdim: bool = False, dtyp
     """The vector p-norm over ``dim`` (all elements when None): 'fro' and 2 (the default), 1, inf (the
     largest magnitude), -inf (the smallest), 0 (the count of nonzeros) or any other p. Its gradient at 0
     is 0, as torch's."""
-    x = x if dtype is None else x.to(dtype)
     if not dtypes.is_floating(x.dtype):
         raise RuntimeError(f"norm(): Expected a floating point tensor as input. Got {x.dtype}")
+    x = x if dtype is None else x.to(dtype)
     if p is None or p == "fro":
         p = 2
     if isinstance(p, str):

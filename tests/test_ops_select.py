@@ -436,6 +436,27 @@ def test_index_select_dtypes_and_int_inputs() -> None:
     _same(found, torch.from_numpy(wide).scatter(1, torch.from_numpy(index), torch.from_numpy(src)), "big src")
 
 
+def test_scatter_reduce_multiply_as_torch() -> None:
+    """reduce="multiply": repeated indices multiply up; torch has no derivative for it, nor have we."""
+    array, index = np.arange(1.0, 7.0).reshape(2, 3), np.array([[0, 0], [2, 0]])
+    found = autograd.from_numpy(array).scatter(1, autograd.from_numpy(index), 3.0, reduce="multiply")
+    expected = torch.from_numpy(array).scatter(1, torch.from_numpy(index), 3.0, reduce="multiply")
+    _same(found, expected, "scatter multiply")
+    inplace = autograd.from_numpy(array.copy())
+    inplace.scatter_(
+        1, autograd.from_numpy(index), autograd.full((2, 2), 2.0, dtype=autograd.float64), reduce="multiply"
+    )
+    expected = torch.from_numpy(array.copy()).scatter_(
+        1, torch.from_numpy(index), torch.full((2, 2), 2.0, dtype=torch.float64), reduce="multiply"
+    )
+    _same(inplace, expected, "scatter_ multiply")
+    x = autograd.from_numpy(array.copy()).requires_grad_()
+    with pytest.raises(RuntimeError, match="not implemented"):
+        x.scatter(1, autograd.from_numpy(index), 3.0, reduce="multiply").sum().backward()
+    with pytest.raises(RuntimeError, match="reduce"):
+        x.scatter(1, autograd.from_numpy(index), 3.0, reduce="max")
+
+
 # ----- in-place forms: values, gradients and version counters as torch ------------------------------
 INPLACE = {
     "masked_fill_": lambda lib, x, w: x.masked_fill_(w > 0, w.sum()),

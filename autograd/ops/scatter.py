@@ -40,6 +40,23 @@ class AddAt(Op):
         return g, g[index] if ctx._needs[1] else None, None
 
 
+class MulAt(Op):
+    """``a`` with the elements at ``index`` multiplied by ``src`` (scatter's reduce="multiply"); torch has
+    no derivative for it, and neither has this: backward refuses, as torch's."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, src: Any, index: Any) -> Any:
+        out = np.array(a, copy=True)
+        np.multiply.at(out, index, src)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
+        raise RuntimeError("the derivative of scatter with reduce='multiply' is not implemented (as torch)")
+
+
 def _put(data: np.ndarray, value: Any, index: Any) -> None:
     """The unrecorded write of ``SetItem``: ``data[index] = value``."""
     data[index] = value
@@ -48,6 +65,11 @@ def _put(data: np.ndarray, value: Any, index: Any) -> None:
 def _add_at(data: np.ndarray, value: Any, index: Any) -> None:
     """The unrecorded write of ``AddAt``: ``data[index] += value``, repeats adding up."""
     np.add.at(data, index, value)
+
+
+def _mul_at(data: np.ndarray, value: Any, index: Any) -> None:
+    """The unrecorded write of ``MulAt``: ``data[index] *= value``, repeats multiplying up."""
+    np.multiply.at(data, index, value)
 
 
 # ----- checking torch's arguments --------------------------------------------------------------
@@ -223,13 +245,19 @@ def _scatter_args(x: Tensor, dim: int, index: Any, src: Any, op: str) -> tuple[A
     return _source(src, index, _integers(index, op).shape, x.dtype, op), idx
 
 
+_REDUCE: dict[str | None, tuple[type[Op], Any]] = {
+    None: (SetItem, _put),
+    "add": (AddAt, _add_at),
+    "multiply": (MulAt, _mul_at),
+}
+
+
 def _scatter_op(reduce: str | None, op: str) -> tuple[type[Op], Any]:
-    """The op and its unrecorded writer for scatter's ``reduce``: None writes, "add" adds up."""
-    if reduce is None:
-        return SetItem, _put
-    if reduce == "add":
-        return AddAt, _add_at
-    raise RuntimeError(f"{op}(): reduce={reduce!r} is not supported here (None or 'add')")
+    """The op and its unrecorded writer for scatter's ``reduce``: None writes, "add" adds up, "multiply"
+    multiplies (no derivative, as torch)."""
+    if reduce not in _REDUCE:
+        raise RuntimeError(f"{op}(): reduce argument must be either add or multiply, got {reduce!r}")
+    return _REDUCE[reduce]
 
 
 @register

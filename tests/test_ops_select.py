@@ -376,6 +376,29 @@ def test_empty_dims_as_torch(shape: tuple[int, ...]) -> None:
     assert np.isnan(ours.median().item()) and np.isnan(theirs.median().item())
 
 
+ZERO_D = {
+    "sort": lambda lib, x: x.sort(0),
+    "argsort": lambda lib, x: x.argsort(-1),
+    "topk": lambda lib, x: x.topk(1),
+    "topk 0": lambda lib, x: x.topk(0),
+    "kthvalue": lambda lib, x: x.kthvalue(1, 0, True),
+    "median": lambda lib, x: x.median(0),
+    "mode": lambda lib, x: x.mode(),
+    "gather": lambda lib, x: x.gather(0, lib.tensor(0)),
+    "take": lambda lib, x: x.take(lib.tensor([0, 0])),
+    "masked_fill": lambda lib, x: x.masked_fill(lib.tensor(True), 2.0),
+}
+
+
+@pytest.mark.parametrize("name", list(ZERO_D))
+def test_zero_dim_as_torch(name: str) -> None:
+    """A 0-d tensor: dim 0 and -1 name its one element, as torch."""
+    ours, theirs = _both(np.asarray(5.0))
+    found, expected = ZERO_D[name](autograd, ours), ZERO_D[name](torch, theirs)
+    for a, b in zip(*(r if isinstance(r, tuple) else (r,) for r in (found, expected)), strict=True):
+        _same(a, b, name)
+
+
 ERRORS = {
     "gather out of range": lambda lib, x: x.gather(1, lib.tensor([[3]])),
     "gather negative": lambda lib, x: x.gather(1, lib.tensor([[-1]])),

@@ -70,6 +70,7 @@ def _picked(x: Tensor, order: np.ndarray, axis: int, result: Callable[..., Any])
 
 
 def _nonempty(x: Tensor, axis: int, op: str) -> None:
+    """torch's IndexError for a reduction that picks an element along an empty dimension."""
     if x.shape[axis] == 0:
         raise IndexError(f"{op}(): Expected reduction dim {axis} to have non-zero size.")
 
@@ -88,7 +89,7 @@ def sort(x: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = F
 def argsort(x: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
     """The indices that sort ``x`` along ``dim`` (stable: ties keep their order)."""
     if not x.ndim:
-        return _wrap(np.zeros((), np.int64))
+        return _scalar(x, dim)[1]
     return _wrap(_order(x._data, _axis(dim, x.ndim), descending))
 
 
@@ -101,7 +102,7 @@ def topk(x: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = 
     if not 0 <= k <= n:
         raise RuntimeError(f"topk(): selected index k out of range (k={k}, dimension {dim} has size {n})")
     if not x.ndim:
-        return topk_result(*(_scalar(x, dim) if k else (x.reshape(0), _wrap(np.zeros(0, np.int64)))))
+        return topk_result(*_scalar(x, dim))  # for k 0 as well: torch's shapes
     order = np.take(_order(x._data, axis, largest), np.arange(k), axis=axis)
     return _picked(x, order, axis, topk_result)
 

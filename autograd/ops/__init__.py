@@ -14,7 +14,10 @@ from . import (  # noqa: F401 - each family registers its names when imported
     devices,
     methods,
     operators,
+    reduce_more,
     sampling,
+    scatter,
+    sorting,
 )
 from .registry import FUNCTIONS, install
 

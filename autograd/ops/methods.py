@@ -347,10 +347,20 @@ def mean(x: Tensor, dim: Dim = None, keepdim: bool = False, *, dtype: Any = None
 
 @register
 def var(
-    x: Tensor, dim: Dim = None, *, correction: float = 1, keepdim: bool = False, unbiased: bool | None = None
+    x: Tensor,
+    dim: Any = None,
+    unbiased: bool | None = None,
+    keepdim: bool = False,
+    *,
+    correction: float | None = None,
 ) -> Tensor:
-    """The variance over ``dim``: sum((x - mean)**2) / (N - correction) (Bessel's correction by default)."""
-    correction = correction if unbiased is None else int(unbiased)
+    """The variance over ``dim``: sum((x - mean)**2) / (N - correction) (Bessel's correction, 1, by default
+    and for None). As torch, ``var(x, True)`` reads True as ``unbiased``, and ``var(x, dim, unbiased)``."""
+    if isinstance(dim, bool):  # torch's var(x, unbiased)
+        dim, unbiased = None, dim
+    if unbiased is not None and correction is not None:
+        raise RuntimeError("var(): give unbiased or correction, not both")
+    correction = int(unbiased) if unbiased is not None else 1 if correction is None else correction
     axes = _axes(dim, x.ndim)
     count = math.prod(x.shape[a] for a in (range(x.ndim) if axes is None else axes))
     centred = x - mean(x, axes, keepdim=True)
@@ -359,10 +369,15 @@ def var(
 
 @register
 def std(
-    x: Tensor, dim: Dim = None, *, correction: float = 1, keepdim: bool = False, unbiased: bool | None = None
+    x: Tensor,
+    dim: Any = None,
+    unbiased: bool | None = None,
+    keepdim: bool = False,
+    *,
+    correction: float | None = None,
 ) -> Tensor:
-    """The standard deviation over ``dim``: sqrt(var)."""
-    return reduction.SafeSqrt.apply(var(x, dim, correction=correction, keepdim=keepdim, unbiased=unbiased))
+    """The standard deviation over ``dim``: sqrt(var), with var's arguments."""
+    return reduction.SafeSqrt.apply(var(x, dim, unbiased, keepdim, correction=correction))
 
 
 def _extremum(x: Tensor, dim: Any, keepdim: bool, largest: bool) -> Any:

@@ -199,16 +199,6 @@ def allclose(self: Tensor, other: Any, rtol: float = 1e-5, atol: float = 1e-8) -
     return bool(np.allclose(self._data, _raw(other), rtol=rtol, atol=atol))
 
 
-def argmax(self: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
-    """Indices of the largest values (over all elements, flattened, when ``dim`` is None)."""
-    return _wrap(np.argmax(self._data, axis=dim, keepdims=keepdim))
-
-
-def argmin(self: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
-    """Indices of the smallest values (over all elements, flattened, when ``dim`` is None)."""
-    return _wrap(np.argmin(self._data, axis=dim, keepdims=keepdim))
-
-
 def sign(self: Tensor) -> Tensor:
     """-1, 0 or 1 per element (its derivative is zero, so no graph)."""
     return _wrap(np.sign(self._data))
@@ -222,16 +212,6 @@ def isnan(self: Tensor) -> Tensor:
 def isfinite(self: Tensor) -> Tensor:
     """A bool tensor, True where the element is neither inf nor nan."""
     return _wrap(np.isfinite(self._data))
-
-
-def all_(self: Tensor) -> Tensor:
-    """True when every element is nonzero."""
-    return _wrap(np.asarray(self._data.all()))
-
-
-def any_(self: Tensor) -> Tensor:
-    """True when some element is nonzero."""
-    return _wrap(np.asarray(self._data.any()))
 
 
 # ----- in-place operations --------------------------------------------------------------
@@ -349,8 +329,8 @@ _METHODS: dict[str, Callable[..., Any]] = {
     "__eq__": __eq__, "__ne__": __ne__, "__lt__": __lt__, "__le__": __le__, "__gt__": __gt__,
     "__ge__": __ge__, "eq": __eq__, "ne": __ne__, "lt": __lt__, "le": __le__, "gt": __gt__, "ge": __ge__,
     "__invert__": __invert__, "__and__": __and__, "__or__": __or__, "__xor__": __xor__,
-    "equal": equal, "allclose": allclose, "argmax": argmax, "argmin": argmin, "sign": sign,
-    "isnan": isnan, "isfinite": isfinite, "all": all_, "any": any_,
+    "equal": equal, "allclose": allclose, "sign": sign,
+    "isnan": isnan, "isfinite": isfinite,
     "add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "clamp_": clamp_, "zero_": zero_,
     "fill_": fill_, "copy_": copy_, "__setitem__": __setitem__, "__getitem__": __getitem__,
     "__iadd__": add_, "__isub__": sub_, "__imul__": mul_, "__itruediv__": div_,  # x += y is x.add_(y)

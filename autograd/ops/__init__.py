@@ -10,7 +10,12 @@ or inf.
 """
 
 from ..tensor import Tensor
-from . import methods  # noqa: F401 - each family registers its names when imported
+from . import (  # noqa: F401 - each family registers its names when imported (nn's fused ops: none)
+    activation_more,
+    methods,
+    normalization,
+    sparse,
+)
 from .registry import FUNCTIONS, install
 
 install(Tensor)

@@ -1,0 +1,135 @@
+"""The smooth activations of modern nets, each one node: GELU (exact, and tanh's approximation), SiLU,
+Softplus and Hardtanh. torch has them only in ``torch.nn.functional``, so they register no ``autograd``
+names; ``nn.functional`` calls them.
+
+Their backward uses a derived array (the cdf, the sigmoid) on a plain backward; under ``create_graph`` it
+is computed again from the input tensor, so the gradient is differentiable too.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor
+from .function import Op, exp, where
+
+_erf = np.frompyfunc(math.erf, 1, 1)  # the C library's erf, elementwise (numpy has none)
+_SQRT_HALF = math.sqrt(0.5)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_TANH_K = math.sqrt(2.0 / math.pi)
+_TANH_C = 0.044715
+
+
+def erf(x: np.ndarray) -> np.ndarray:
+    """The error function of an array, in its dtype."""
+    return np.asarray(_erf(x), dtype=x.dtype) if x.ndim else np.asarray(math.erf(x), dtype=x.dtype)
+
+
+class NormalCdf(Op):
+    """Phi(a) = (1 + erf(a / sqrt 2)) / 2, the standard normal cdf; d/da = e^(-a^2/2) / sqrt(2 pi)."""
+
+    __slots__ = ()
+    _operands = 1
+
+    @staticmethod
+    def forward(ctx: Any, a: Any) -> Any:
+        ctx._saved = (a,)
+        return 0.5 * (1.0 + erf(a * _SQRT_HALF))
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        (a,) = ctx._saved
+        return g * exp(a * a * -0.5) * _INV_SQRT_2PI
+
+
+class Gelu(Op):
+    """a Phi(a), torch's exact GELU; d/da = Phi(a) + a phi(a)."""
+
+    __slots__ = ()
+    _operands = 1
+
+    @staticmethod
+    def forward(ctx: Any, a: Any) -> Any:
+        cdf = 0.5 * (1.0 + erf(a * _SQRT_HALF))
+        ctx._saved = (a, cdf)
+        return a * cdf
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        a, cdf = ctx._saved
+        if isinstance(a, Tensor):
+            cdf = NormalCdf.apply(a)
+        return g * (cdf + a * exp(a * a * -0.5) * _INV_SQRT_2PI)
+
+
+def gelu_tanh(a: Tensor) -> Tensor:
+    """a (1 + tanh(sqrt(2/pi) (a + 0.044715 a^3))) / 2, GELU's tanh approximation, composed of tensor ops."""
+    return 0.5 * a * (1.0 + (_TANH_K * (a + _TANH_C * a * a * a)).tanh())
+
+
+def _sigmoid(a: Any) -> Any:
+    """sigmoid of an array (overflow-free) or a tensor (differentiable)."""
+    return a.sigmoid() if isinstance(a, Tensor) else np.exp(-np.logaddexp(0, -a))
+
+
+class Silu(Op):
+    """a sigmoid(a); d/da = s (1 + a (1 - s)) with s = sigmoid(a)."""
+
+    __slots__ = ()
+    _operands = 1
+    _edges = True
+
+    @staticmethod
+    def forward(ctx: Any, a: Any) -> Any:
+        s = _sigmoid(a)
+        ctx._saved = (a, s)
+        return a * s
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        a, s = ctx._saved
+        if isinstance(a, Tensor):
+            s = a.sigmoid()
+        return g * s * (1 + a * (1 - s))
+
+
+class Softplus(Op):
+    """log(1 + e^(beta a)) / beta, and a itself where beta a > threshold (torch's linear tail);
+    d/da = sigmoid(beta a) there, 1 in the tail."""
+
+    __slots__ = ()
+    _operands = 1
+    _edges = True
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, beta: float, threshold: float) -> Any:
+        scaled = a * beta
+        linear = scaled > threshold
+        ctx._saved = (a, linear, beta)
+        return np.where(linear, a, np.logaddexp(0, scaled) / beta).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
+        a, linear, beta = ctx._saved
+        return where(linear, g, g * _sigmoid(a * beta)), None, None
+
+
+class Hardtanh(Op):
+    """a clipped into [min_val, max_val]; the gradient passes strictly inside only (0 at the bounds, as
+    torch's hardtanh, unlike clamp)."""
+
+    __slots__ = ()
+    _operands = 1
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, low: float, high: float) -> Any:
+        ctx._saved = ((a > low) & (a < high),)
+        return np.minimum(np.maximum(a, low), high).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
+        (inside,) = ctx._saved
+        return where(inside, g, 0.0), None, None

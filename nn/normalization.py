@@ -4,6 +4,7 @@ or over groups of its channels, then scale and shift per element or per channel.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -70,6 +71,9 @@ def group_norm(
             f"but got input of shape {list(input.shape)} and num_groups={num_groups}"
         )
     _floating("group_norm", input)
+    if n * (c // num_groups) * math.prod(input.shape[2:]) == 1:  # torch's test, on (N * C / G, G, *)
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size "
+                         f"{[n * c // num_groups, num_groups, *input.shape[2:]]}")
     grouped = input.reshape(n, num_groups, -1)
     out = Normalize.apply(grouped, (2,), eps).reshape(input.shape)
     return affine(out, weight, bias, (c,) + (1,) * (input.ndim - 2))

@@ -14,6 +14,7 @@ import numpy as np
 
 import autograd
 from autograd import Function, Tensor, no_grad, where
+from autograd.ops import function as dual
 from autograd.ops.activation_more import Gelu, Hardtanh, Silu, gelu_tanh
 from autograd.ops.activation_more import Softplus as _Softplus
 from autograd.ops.function import Op
@@ -171,6 +172,13 @@ def _weighted(loss: Tensor, weight: Tensor | None) -> Tensor:
     return loss if weight is None else loss * weight
 
 
+def _constant(function: str, argument: str, value: Tensor | None) -> None:
+    """torch's error for a tensor that requires grad where its function has no gradient for it."""
+    if value is not None and value.requires_grad:
+        raise RuntimeError(f"The function '{function}' is not differentiable with respect to argument "
+                           f"'{argument}'. This input cannot have requires_grad True.")
+
+
 def binary_cross_entropy(
     input: Tensor,
     target: Tensor,
@@ -183,6 +191,7 @@ def binary_cross_entropy(
     each log is clamped at -100, as torch; ``weight`` rescales each element (broadcast)."""
     reduction = legacy_reduction(size_average, reduce, reduction)
     _same_shape("binary_cross_entropy", input, target)
+    _constant("binary_cross_entropy", "weight", weight)
     p = input.detach().numpy()
     if not np.all((p >= 0) & (p <= 1)):
         raise RuntimeError("binary_cross_entropy: all elements of input should be between 0 and 1")
@@ -194,8 +203,8 @@ class _BinaryCrossEntropyWithLogits(Op):
     (1 - t) x + w_p softplus(-x), with w_p = (pos_weight - 1) t + 1 (1 without pos_weight) and
     softplus(-x) = max(-x, 0) + log(1 + e^-|x|), never overflows (exp only sees -|x| <= 0), and the
     backward is one expression, d/dx = (1 - t) - w_p sigmoid(-x) (sigmoid(x) - t without pos_weight),
-    d/dt = -x + (pos_weight - 1) softplus(-x), d/dpos_weight = t softplus(-x). As a built-in ``Op`` its
-    backward also runs on Tensors, so it is differentiable again (create_graph)."""
+    d/dt = -x + (pos_weight - 1) softplus(-x) (pos_weight is a constant, as torch's). As a built-in ``Op``
+    its backward also runs on Tensors, so it is differentiable again (create_graph)."""
 
     __slots__ = ()
 
@@ -214,7 +223,7 @@ class _BinaryCrossEntropyWithLogits(Op):
             return d_x, -grad * x if ctx._needs[1] else None, None
         d_x = grad * ((1 - t) - ((pos_weight - 1) * t + 1) * _sigmoid(-x)) if ctx._needs[0] else None
         d_t = grad * ((pos_weight - 1) * _softplus_neg(x) - x) if ctx._needs[1] else None
-        return d_x, d_t, grad * t * _softplus_neg(x) if ctx._needs[2] else None
+        return d_x, d_t, None
 
 
 def _softplus_neg(x: Any) -> Any:
@@ -242,6 +251,8 @@ def binary_cross_entropy_with_logits(
     the positive term of each class (broadcast along the last dimension), ``weight`` each element."""
     reduction = legacy_reduction(size_average, reduce, reduction)
     _same_shape("binary_cross_entropy_with_logits", input, target)
+    _constant("binary_cross_entropy_with_logits", "weight", weight)
+    _constant("binary_cross_entropy_with_logits", "pos_weight", pos_weight)
     loss = _BinaryCrossEntropyWithLogits.apply(input, target, pos_weight)
     return _reduce(_weighted(loss, weight), reduction)
 
@@ -293,6 +304,7 @@ def nll_loss(
         out = nll_loss(input.unsqueeze(0), target.unsqueeze(0), weight, None, ignore_index, None, reduction)
         return out[0] if reduction == "none" else out
     _class_targets("nll_loss", input, target, weight)
+    _constant("nll_loss_forward", "weight", weight)
     t = target.numpy().reshape(-1)
     kept = t != ignore_index
     classes = input.shape[1]
@@ -300,14 +312,11 @@ def nll_loss(
         raise IndexError(f"nll_loss: class indices must be in [0, {classes}) (or ignore_index "
                          f"{ignore_index}), got {t[kept].min()}..{t[kept].max()}")
     safe = np.where(kept, t, 0)
-    picked = -_class_last(input)[np.arange(t.size), safe]
-    if weight is None:
-        picked, total = picked * Tensor(kept.astype(input.dtype)), float(kept.sum())
-    else:
-        w = weight[safe] * Tensor(kept.astype(weight.dtype))
-        picked, total = picked * w, w.sum()
-    if reduction == "mean":
-        return picked.sum() / total
+    w = kept.astype(input.dtype) if weight is None else weight.numpy()[safe] * kept
+    picked = -_class_last(input)[np.arange(t.size), safe] * Tensor(w.astype(input.dtype, copy=False))
+    if reduction == "mean":  # nothing counted: nan, with zero gradients, as torch
+        total = float(w.sum())
+        return picked.sum() / total if total else picked.sum() + np.nan
     return _reduce(picked.reshape(target.shape), reduction)
 
 
@@ -342,12 +351,12 @@ def cross_entropy(
     loss = nll_loss(log_p, target, weight, None, ignore_index, None, reduction)
     if label_smoothing == 0.0:
         return loss
-    kept = Tensor((target.numpy() != ignore_index).astype(input.dtype))
+    t = target.numpy()
+    kept = t != ignore_index
     scores = log_p if weight is None else log_p * weight.reshape((classes,) + (1,) * (input.ndim - 2))
-    smooth = -scores.sum(1) * kept
+    smooth = where(kept, -scores.sum(1), 0.0)  # as torch's masked_fill: no gradient through ignored ones
     if reduction == "mean":
-        t = target.numpy()[target.numpy() != ignore_index]
-        smooth = smooth.sum() / (kept.sum() if weight is None else weight[t].sum())
+        smooth = smooth.sum() / float(kept.sum() if weight is None else weight.numpy()[t[kept]].sum())
     else:
         smooth = _reduce(smooth, reduction)
     return (1 - label_smoothing) * loss + smooth * (label_smoothing / classes)
@@ -423,6 +432,25 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
     return _reduce(_quadratic_then_linear(input, target, delta, delta), reduction)
 
 
+class _XLogX(Op):
+    """t log t, 0 at t = 0 (torch's xlogy(t, t)); d/dt = log t + 1, nan at t = 0 as torch's."""
+
+    __slots__ = ()
+    _operands = 1
+    _edges = True
+
+    @staticmethod
+    def forward(ctx: Any, t: Any) -> Any:
+        zero = t == 0
+        ctx._saved = (t, zero)
+        return np.where(zero, 0.0, t * np.log(t)).astype(t.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        t, zero = ctx._saved
+        return dual.where(zero, np.nan, g * (dual.log(t) + 1))
+
+
 def kl_div(
     input: Tensor,
     target: Tensor,
@@ -439,8 +467,7 @@ def kl_div(
     if log_target:
         loss = target.exp() * (target - input)
     else:
-        positive = target.detach().numpy() > 0
-        loss = where(positive, target * where(positive, target, 1.0).log(), 0.0) - target * input
+        loss = _XLogX.apply(target) - target * input
     if reduction == "batchmean":
         return loss.sum() / (input.shape[0] if input.ndim else 1)
     return _reduce(loss, reduction)

@@ -136,7 +136,19 @@ def test_activation_modules_match_torch(make):
     ref.sum().backward()
     assert_close(a.grad, t.grad, "gradient")
     assert repr(ours) == repr(theirs)
-    assert ours(autograd.tensor(x.astype(np.float32))).dtype == autograd.float32
+    x32 = np.linspace(-6, 6, 2001, dtype=np.float32)  # float32, against the float64 truth
+    out32 = ours(autograd.tensor(x32))
+    assert out32.dtype == autograd.float32
+    truth = theirs(torch.from_numpy(x32.astype(np.float64))).numpy()
+    np.testing.assert_allclose(out32.numpy(), truth, rtol=1e-6, atol=3e-7)
+
+
+def test_float32_gelu_keeps_its_relative_precision_in_the_left_tail():
+    # the cdf is a fit of erfc with relative error < 1.1e-7; torch's float32 (1 + erf(x) / sqrt 2) / 2
+    # cancels there (100% off at x = -6)
+    x32 = np.linspace(-6, 0, 1001, dtype=np.float32)
+    truth = torch.nn.functional.gelu(torch.from_numpy(x32.astype(np.float64))).numpy()
+    np.testing.assert_allclose(F.gelu(autograd.tensor(x32)).numpy(), truth, rtol=1e-6, atol=0)
 
 
 def test_activation_errors_are_torchs():

@@ -15,7 +15,7 @@ import numpy as np
 import autograd
 from autograd import Function, Tensor, no_grad, where
 from autograd.ops import function as dual
-from autograd.ops.activation_more import Gelu, Hardtanh, Silu, gelu_tanh
+from autograd.ops.activation_more import Gelu, Hardtanh, Silu, gelu_tanh, in_place
 from autograd.ops.activation_more import Softplus as _Softplus
 from autograd.ops.function import Op
 
@@ -80,8 +80,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """x sigmoid(x) (swish); ``inplace`` writes into ``input``."""
-    out = Silu.apply(input)
-    return input.copy_(out) if inplace else out
+    return in_place(Silu, input) if inplace else Silu.apply(input)
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
@@ -94,8 +93,7 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
     ``input``."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    out = Hardtanh.apply(input, min_val, max_val)
-    return input.copy_(out) if inplace else out
+    return in_place(Hardtanh, input, min_val, max_val) if inplace else Hardtanh.apply(input, min_val, max_val)
 
 
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

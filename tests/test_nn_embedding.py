@@ -156,3 +156,22 @@ def test_activation_errors_are_torchs():
         F.gelu(autograd.zeros(2), approximate="fast")
     with pytest.raises(ValueError, match="min_val cannot be greater than max_val"):
         nn.Hardtanh(1.0, -1.0)
+
+
+@pytest.mark.parametrize("name", ["silu", "hardtanh", "dropout"])
+def test_inplace_forms_write_into_the_input_and_keep_the_gradient(name):
+    x = np.array([-1.5, 0.3, 2.0, -0.2])
+    mine, theirs = autograd.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    kw = {"p": 0.0} if name == "dropout" else {}  # p = 0: the same values in both libraries
+    y, z = mine * 2, theirs * 2
+    out, ref = (
+        getattr(F, name)(y, inplace=True, **kw),
+        getattr(torch.nn.functional, name)(z, inplace=True, **kw),
+    )
+    assert out is y and ref is z
+    assert_close(y, z, "values written in place")
+    out.sum().backward()
+    ref.sum().backward()
+    assert_close(mine.grad, theirs.grad, "gradient through the in-place op")
+    with pytest.raises(RuntimeError, match="leaf Variable"):
+        F.silu(autograd.tensor(x, requires_grad=True), inplace=True)

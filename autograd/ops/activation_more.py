@@ -9,11 +9,12 @@ is computed again from the input tensor, so the gradient is differentiable too.
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import Tensor, _inplace
 from .function import Op, exp, where
 
 _erf = np.frompyfunc(math.erf, 1, 1)  # the C library's erf, elementwise (numpy has none)
@@ -154,3 +155,14 @@ class Hardtanh(Op):
     def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
         (inside,) = ctx._saved
         return where(inside, g, 0.0), None, None
+
+
+def in_place(op: type[Op], t: Tensor, *params: Any) -> Tensor:
+    """``op`` applied to ``t`` in place (``F.silu(x, inplace=True)``), through the tensor's in-place
+    machinery: recorded on a copy of the old values when a gradient is needed, so backward still sees
+    them, and the version counter bumped."""
+
+    def write(storage: np.ndarray, *values: Any) -> None:
+        np.copyto(storage, op.forward(SimpleNamespace(), storage, *values))
+
+    return _inplace(t, op, write, *params)

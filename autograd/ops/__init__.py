@@ -11,13 +11,16 @@ or inf.
 
 from ..tensor import Tensor
 from . import (  # noqa: F401 - each family registers its names when imported
+    activation_more,
     devices,
     methods,
+    normalization,
     operators,
     reduce_more,
     sampling,
     scatter,
     sorting,
+    sparse,
 )
 from .registry import FUNCTIONS, install
 

@@ -10,7 +10,12 @@ or inf.
 """
 
 from ..tensor import Tensor
-from . import methods  # noqa: F401 - each family registers its names when imported
+from . import (  # noqa: F401
+    arithmetic,
+    logic,
+    methods,  # noqa: F401 - each family registers its names when imported
+    pointwise,
+)
 from .registry import FUNCTIONS, install
 
 install(Tensor)

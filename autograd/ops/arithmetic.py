@@ -44,6 +44,8 @@ def _divisor(a: Any, b: Any) -> None:
 def _alpha(input: Any, other: Any, alpha: Any) -> Any:  # noqa: A002 - torch's name
     """``alpha * other``, with torch's rules: no float alpha for integer or bool operands, a bool alpha only
     for bools."""
+    if type(alpha) is int and alpha == 1:  # the commonest call: nothing to check
+        return other
     kind = _result(input, other).kind
     if kind in "iub" and isinstance(alpha, float):
         raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")

@@ -47,22 +47,42 @@ def tensor_arg(x: Any, name: str) -> Tensor:
 
 def in_place(x: Tensor, op: Any, fn: Callable[..., Any], *params: Any, floats: bool = True) -> Tensor:
     """``x.name_(*params)``: ``op`` through the in-place machinery (version counter, recorded when needed),
-    ``fn(storage, *params)`` computing the values when nothing is recorded. A result ``x``'s dtype cannot
-    hold (floats into an integer tensor) is refused, as torch."""
-    raw = [p._data if isinstance(p, Tensor) else p for p in params if isinstance(p, _OPERANDS)]
+    ``fn(storage, *params)`` computing the values when nothing is recorded. A result an integer or bool
+    ``x`` cannot hold (floats, ``floats`` saying the op's result always is) is refused, as torch."""
     kind = x._data.dtype.kind
-    result = dtypes.DEFAULT_FLOAT if floats and kind != "f" else dtypes.result_type(x._data, *raw)
-    if result.kind == "f" and kind != "f" or result.kind != "b" and kind == "b":  # torch's canCast
-        raise RuntimeError(
-            f"result type {scalar_name(result)} can't be cast to the desired output type "
-            f"{scalar_name(x._data.dtype)}"
-        )
-
-    def write(data: np.ndarray, *values: Any) -> None:
-        with np.errstate(**_QUIET):  # a domain's edge gives inf or nan quietly, as out of place
-            np.copyto(data, fn(data, *values), casting="unsafe")  # integers wrap, as torch
-
+    if kind != "f":  # a floating tensor takes any result
+        raw = [p._data if isinstance(p, Tensor) else p for p in params if isinstance(p, _OPERANDS)]
+        result = dtypes.DEFAULT_FLOAT if floats else dtypes.result_type(x._data, *raw)
+        if result.kind == "f" or result.kind != "b" and kind == "b":  # torch's canCast
+            raise RuntimeError(
+                f"result type {scalar_name(result)} can't be cast to the desired output type "
+                f"{scalar_name(x._data.dtype)}"
+            )
+    write = _WRITERS.get(fn)
+    if write is None:
+        write = _WRITERS[fn] = _writer(fn)
     return _inplace(x, op, write, *params)
+
+
+def _writer(fn: Callable[..., Any]) -> Callable[..., None]:
+    """What writes ``fn(storage, *values)`` into the storage: quietly at a domain's edge (inf or nan, as out
+    of place), integers wrapping around as torch's; a ufunc writes into the storage directly."""
+    if isinstance(fn, np.ufunc):
+
+        def write(data: np.ndarray, *values: Any) -> None:
+            with np.errstate(**_QUIET):
+                fn(data, *values, out=data, casting="unsafe")
+
+    else:
+
+        def write(data: np.ndarray, *values: Any) -> None:
+            with np.errstate(**_QUIET):
+                np.copyto(data, fn(data, *values), casting="unsafe")
+
+    return write
+
+
+_WRITERS: dict[Any, Callable[..., None]] = {}  # one writer per function, made on first use
 
 
 # ----- differentiable functions of one input ------------------------------------------------------------

@@ -223,6 +223,7 @@ def test_unary_against_torch(name: str, dtype: str) -> None:
     both(lambda lib, x: getattr(lib, name)(x), sample(dtype), name=name)
     both(lambda lib, x: getattr(x, name)(), sample(dtype), name=f"Tensor.{name}")
     both(lambda lib, x: getattr(lib, name)(x[0]), sample(dtype), name=f"{name} of a 0-d tensor")
+    both(lambda lib, x: getattr(lib, name)(x[:0]), sample(dtype), name=f"{name} of an empty tensor")
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -273,6 +274,23 @@ def test_binary_against_torch(name: str, pair: tuple[str, str]) -> None:
 
 NOT_NUMBERS = ("logical", "atan", "arctan", "hypot", "max", "min")  # (torch takes only tensors there)
 NUMBER_OPERANDS = [n for n in BINARY if not n.startswith(NOT_NUMBERS)]
+
+
+IN_PLACE_BINARY = ("fmod_", "remainder_", "pow_", "atan2_", "arctan2_", "hypot_", "floor_divide_", "div_")
+
+
+@pytest.mark.parametrize("pair", PAIRS, ids=["-".join(p) for p in PAIRS])
+@pytest.mark.parametrize("name", IN_PLACE_BINARY)
+def test_in_place_binary_against_torch(name: str, pair: tuple[str, str]) -> None:
+    x, y = _grid(*pair)
+    x = np.repeat(x, y.shape[1], axis=1)  # the storage holds the broadcast result
+
+    def run(lib: Any, a: Any, b: Any) -> Any:
+        assert getattr(a, name)(b) is a
+        return a
+
+    both(run, x, y, name=name)
+    both(run, x, np.array(3, dtype=pair[1]), name=f"{name} by a 0-d tensor")
 
 
 @pytest.mark.parametrize("number", [2, -3, 0, 2.5, -0.5, True])

@@ -92,15 +92,28 @@ def mul(input: Any, other: Any) -> Tensor:  # noqa: A002 - torch's name
 def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001, A002 - torch's names
     """input ** exponent (either may be a number) in torch's result type; an integer to a negative power is
     0 (but for +-1) and an error for a Python exponent, as torch."""
-    dtype = _result(input, exponent)
-    if dtype.kind == "b":
-        raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+    dtype = _power_type(input, exponent)
     if dtype.kind in "iu" and np.any(np.less(_raw(exponent), 0)):
-        if not isinstance(exponent, Tensor):
-            raise RuntimeError("Integers to negative integer powers are not allowed.")
         return _wrap(_integer_power(*(np.asarray(_raw(x), dtype) for x in (input, exponent))))
     input, exponent = promoted(input, exponent)  # noqa: A001 - bools to numbers are int64
     return input**exponent
+
+
+def _power_type(input: Any, exponent: Any) -> np.dtype:  # noqa: A002 - torch's name
+    """The result type of a power, checked as torch: none of bools, no negative Python int exponent."""
+    dtype = _result(input, exponent)
+    if dtype.kind == "b":
+        raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+    if dtype.kind in "iu" and not isinstance(exponent, Tensor) and np.any(np.less(exponent, 0)):
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    return dtype
+
+
+def _power(a: Any, b: Any) -> Any:
+    """a ** b on arrays, with torch's integer rule for negative exponents."""
+    if np.result_type(a, b).kind in "iu" and np.any(np.less(b, 0)):
+        return _integer_power(a, np.asarray(b))
+    return np.power(a, b)
 
 
 def _integer_power(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -352,7 +365,8 @@ def floor_divide_(x: Tensor, other: Any) -> Tensor:
 @register(function=False)
 def pow_(x: Tensor, exponent: Any) -> Tensor:
     """pow, in place."""
-    return in_place(x, Pow, np.power, exponent, floats=False)
+    _power_type(x, exponent)
+    return in_place(x, Pow, _power, exponent, floats=False)
 
 
 @register(function=False)

@@ -12,10 +12,13 @@ or inf.
 from ..tensor import Tensor
 from . import (  # noqa: F401 - each family registers its names when imported
     activation_more,
+    arithmetic,
     devices,
+    logic,
     methods,
     normalization,
     operators,
+    pointwise,
     reduce_more,
     sampling,
     scatter,

@@ -264,12 +264,6 @@ def sqrt(x: Tensor) -> Tensor:
 
 
 @register
-def square(x: Tensor) -> Tensor:
-    """x * x."""
-    return elementwise.Mul.apply(x, x)
-
-
-@register
 def tanh(x: Tensor) -> Tensor:
     """Hyperbolic tangent."""
     return elementwise.Tanh.apply(_floating(x))
@@ -319,13 +313,6 @@ def maximum(x: Any, other: Any) -> Tensor:
 def minimum(x: Any, other: Any) -> Tensor:
     """Elementwise min of two broadcastable tensors."""
     return elementwise.Minimum.apply(x, other)
-
-
-@register(method=False)
-def where(condition: Any, x: Any, other: Any) -> Tensor:
-    """``x`` where ``condition`` is True, ``other`` elsewhere (broadcasting all three), in torch's result
-    type of ``x`` and ``other``."""
-    return elementwise.Where.apply(condition, *promoted(x, other))
 
 
 @register

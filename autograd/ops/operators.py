@@ -295,9 +295,11 @@ _METHODS: dict[str, Callable[..., Any]] = {
     "__neg__": __neg__, "__pos__": __pos__, "__abs__": __abs__, "matmul": matmul,
     "__eq__": __eq__, "__ne__": __ne__, "__lt__": __lt__, "__le__": __le__, "__gt__": __gt__,
     "__ge__": __ge__, "__invert__": __invert__, "__and__": __and__, "__or__": __or__, "__xor__": __xor__,
-    "add_": add_, "sub_": sub_, "mul_": mul_, "zero_": zero_,
-    "fill_": fill_, "copy_": copy_, "__setitem__": __setitem__, "__getitem__": __getitem__,
+    "add_": add_, "sub_": sub_, "mul_": mul_, "copy_": copy_,
+    "__setitem__": __setitem__, "__getitem__": __getitem__,
     "__iadd__": add_, "__isub__": sub_, "__imul__": mul_, "__itruediv__": __itruediv__,  # x += y: x.add_(y)
 }  # fmt: skip
 for _name, _method in _METHODS.items():
     register(_method, function=False, name=_name)
+register(zero_)  # torch.zero_(x) and x.zero_()
+register(fill_)

@@ -13,6 +13,9 @@ from ..tensor import Tensor
 from . import methods  # noqa: F401 - each family registers its names when imported
 from .registry import FUNCTIONS, install
 
+# isort: split
+from . import einsum, rearrange  # noqa: F401 - the rest of the shape and linear algebra families
+
 install(Tensor)
 
 __all__ = ["FUNCTIONS"]

@@ -36,7 +36,7 @@ def unflatten(x: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
     n, known = x.shape[axis], math.prod(s for s in sizes if s != -1)
     if -1 in sizes and known and n % known == 0:
         sizes = tuple(n // known if s == -1 else s for s in sizes)
-    if -1 in sizes or known != n or any(s < 0 for s in sizes):
+    if -1 in sizes or math.prod(sizes) != n or any(s < 0 for s in sizes):
         raise RuntimeError(
             f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {dim} ({n}) in "
             "the input tensor"
@@ -83,8 +83,10 @@ def repeat_interleave(
         return repeat_interleave(_wrap(np.arange(len(x))), x)
     if dim is None:
         x, dim = shape_op(x, (x.numel(),)), 0
+    if not x.ndim:
+        raise IndexError(f"repeat_interleave: a 0-d tensor has no dim {dim} (torch's too); use dim=None")
     axis = _axis(dim, x.ndim)
-    n = x.shape[axis] if x.ndim else 1
+    n = x.shape[axis]
     counts = repeats._data if isinstance(repeats, Tensor) else np.asarray(repeats)
     if counts.ndim > 1:
         raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
@@ -102,8 +104,6 @@ def repeat_interleave(
         raise RuntimeError(
             f"repeat_interleave: Invalid output_size, expected {len(index)} but got {output_size}"
         )
-    if not x.ndim:
-        x = shape_op(x, (1,))
     return x[(slice(None),) * axis + (index,)]
 
 

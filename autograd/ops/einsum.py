@@ -175,7 +175,7 @@ def _sizes(subs: list[list[str]], operands: Sequence[Tensor]) -> dict[str, int]:
                     f"subscript {c} has size {n} for operand {i} which does not broadcast with previously "
                     f"seen size {seen}"
                 )
-            sizes[c] = max(n, seen)
+            sizes[c] = seen if n == 1 else n  # 1 broadcasts to any size, 0 included
     return sizes
 
 

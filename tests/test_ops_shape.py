@@ -286,6 +286,7 @@ ERRORS: list[tuple[str, Callable[..., Any]]] = [
     ),
     ("repeat_interleave dim out of range", lambda lib: lib.ones(2, 3).repeat_interleave(2, dim=2)),
     ("repeat_interleave of 0-d along dim 0", lambda lib: lib.tensor(1.0).repeat_interleave(2, dim=0)),
+    ("flip without dims", lambda lib: lib.ones(2, 3).flip()),
     ("flip repeated dim", lambda lib: lib.ones(2, 3).flip(0, 0)),
     ("flip dim out of range", lambda lib: lib.ones(2, 3).flip(3)),
     ("roll shifts and dims differ", lambda lib: lib.ones(2, 3).roll((1, 2), (0,))),

@@ -21,6 +21,7 @@ import numpy as np
 from ..tensor import Tensor
 from .function import Op
 from .linalg import _TORCH_NAMES
+from .methods import _axis
 from .registry import register
 
 Spec = tuple[tuple[str, ...], str]  # the operands' subscripts and the output's
@@ -62,6 +63,7 @@ def _contract(spec: Spec, arrays: Sequence[Any]) -> Any:
 
 
 def _fail(message: str) -> RuntimeError:
+    """torch's error for a bad equation or operands, to raise."""
     return RuntimeError(f"einsum(): {message}")
 
 
@@ -233,7 +235,7 @@ def tensordot(a: Tensor, b: Tensor, dims: Any = 2) -> Tensor:
     sa, sb = [_fresh(letters) for _ in range(a.ndim)], [_fresh(letters) for _ in range(b.ndim)]
     contracted = set()
     for da, db in pairs:
-        i, j = _dim(da, a.ndim), _dim(db, b.ndim)
+        i, j = _axis(da, a.ndim), _axis(db, b.ndim)
         if a.shape[i] != b.shape[j] or i in contracted:
             raise RuntimeError(
                 f"contracted dimensions need to match, but first has size {a.shape[i]} in dim {da} and "
@@ -243,12 +245,3 @@ def tensordot(a: Tensor, b: Tensor, dims: Any = 2) -> Tensor:
         sb[j] = sa[i]
     output = "".join(c for c in sa if c not in sb) + "".join(c for c in sb if c not in sa)
     return einsum(f"{''.join(sa)},{''.join(sb)}->{output}", a, b)
-
-
-def _dim(dim: int, ndim: int) -> int:
-    """``dim`` as a non-negative axis of ``ndim`` dimensions (an IndexError out of range, as torch)."""
-    if not -max(ndim, 1) <= dim < max(ndim, 1):
-        raise IndexError(
-            f"Dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], but got {dim})"
-        )
-    return dim % max(ndim, 1)

@@ -110,8 +110,9 @@ def repeat_interleave(
 @register
 def flip(x: Tensor, *dims: Any) -> Tensor:
     """The elements in reverse order along ``dims`` (a copy, as torch)."""
-    axes = _axes(_sizes(dims), x.ndim) if dims else ()
-    return shape.Flip.apply(x, axes or ())
+    if not dims:
+        raise TypeError("flip() missing required argument 'dims'")
+    return shape.Flip.apply(x, _axes(_sizes(dims), x.ndim) or ())
 
 
 @register

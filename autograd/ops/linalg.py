@@ -116,7 +116,7 @@ class AddMM(Op):
 _TORCH_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int"}
 
 
-def _same_dtype(op: str, *named: tuple[str, Tensor]) -> None:
+def _one_dtype(op: str, *named: tuple[str, Tensor]) -> None:
     """torch's strict products take one dtype (no promotion): a RuntimeError naming the dtypes otherwise."""
     found = [str(t.dtype) for _, t in named]
     if len(set(found)) > 1:
@@ -167,7 +167,7 @@ def mm(x: Tensor, mat2: Tensor) -> Tensor:
     """The product of two matrices (exactly 2-D, one dtype; ``matmul`` is the broadcasting one)."""
     _rank("mm", "self", x, 2)
     _rank("mm", "mat2", mat2, 2)
-    _same_dtype("mm", ("self", x), ("mat2", mat2))
+    _one_dtype("mm", ("self", x), ("mat2", mat2))
     _multipliable(x, mat2)
     return MatMul.apply(x, mat2)
 
@@ -177,7 +177,7 @@ def bmm(x: Tensor, mat2: Tensor) -> Tensor:
     """The products of two batches of matrices (exactly 3-D, same batch size, one dtype)."""
     _rank("bmm", "batch1", x, 3)
     _rank("bmm", "batch2", mat2, 3)
-    _same_dtype("bmm", ("batch1", x), ("batch2", mat2))
+    _one_dtype("bmm", ("batch1", x), ("batch2", mat2))
     _batches(x, mat2)
     return MatMul.apply(x, mat2)
 
@@ -187,7 +187,7 @@ def mv(x: Tensor, vec: Tensor) -> Tensor:
     """The product of a matrix and a vector."""
     if x.ndim != 2 or vec.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {x.ndim}, {vec.ndim}")
-    _same_dtype("mv", ("self", x), ("vec", vec))
+    _one_dtype("mv", ("self", x), ("vec", vec))
     if x.shape[1] != vec.shape[0]:
         raise RuntimeError(
             f"size mismatch, got input ({x.shape[0]}), mat ({x.shape[0]}x{x.shape[1]}), vec ({vec.shape[0]})"
@@ -200,7 +200,7 @@ def dot(x: Tensor, other: Tensor) -> Tensor:
     """The inner product of two 1-D tensors of one size and dtype (a 0-d tensor)."""
     if x.ndim != 1 or other.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {x.ndim}D and {other.ndim}D tensors")
-    _same_dtype("dot", ("self", x), ("tensor", other))
+    _one_dtype("dot", ("self", x), ("tensor", other))
     if x.shape != other.shape:
         n, m = x.shape[0], other.shape[0]
         raise RuntimeError(
@@ -224,7 +224,7 @@ def addmm(x: Tensor, mat1: Tensor, mat2: Tensor, *, beta: float = 1, alpha: floa
     """beta * x + alpha * (mat1 @ mat2), ``x`` broadcast to the product's shape (ignored when beta is 0)."""
     _rank("addmm", "mat1", mat1, 2)
     _rank("addmm", "mat2", mat2, 2)
-    _same_dtype("addmm", ("self", x), ("mat1", mat1), ("mat2", mat2))
+    _one_dtype("addmm", ("self", x), ("mat1", mat1), ("mat2", mat2))
     _multipliable(mat1, mat2)
     _expandable(x, (mat1.shape[0], mat2.shape[1]))
     return AddMM.apply(x, mat1, mat2, beta, alpha)
@@ -235,7 +235,7 @@ def baddbmm(x: Tensor, batch1: Tensor, batch2: Tensor, *, beta: float = 1, alpha
     """beta * x + alpha * (batch1 @ batch2) per batch (``x`` broadcast, ignored if beta is 0)."""
     _rank("baddbmm", "batch1", batch1, 3)
     _rank("baddbmm", "batch2", batch2, 3)
-    _same_dtype("baddbmm", ("self", x), ("batch1", batch1), ("batch2", batch2))
+    _one_dtype("baddbmm", ("self", x), ("batch1", batch1), ("batch2", batch2))
     _batches(batch1, batch2)
     _expandable(x, (*batch1.shape[:2], batch2.shape[2]))
     return AddMM.apply(x, batch1, batch2, beta, alpha)
@@ -246,7 +246,7 @@ def addmv(x: Tensor, mat: Tensor, vec: Tensor, *, beta: float = 1, alpha: float 
     """beta * x + alpha * (mat @ vec): addmm with ``vec`` as a column."""
     if mat.ndim != 2 or vec.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got {x.ndim}, {mat.ndim}, {vec.ndim}")
-    _same_dtype("addmv", ("self", x), ("mat", mat), ("vec", vec))
+    _one_dtype("addmv", ("self", x), ("mat", mat), ("vec", vec))
     _multipliable(mat, vec.reshape(-1, 1))
     _expandable(x, mat.shape[:1])
     column = x.reshape(*x.shape, 1) if x.ndim else x
@@ -258,7 +258,7 @@ def addbmm(x: Tensor, batch1: Tensor, batch2: Tensor, *, beta: float = 1, alpha:
     """beta * x + alpha * (the sum of batch1[i] @ batch2[i]): one addmm of the batches laid side by side."""
     _rank("addbmm", "batch1", batch1, 3)
     _rank("addbmm", "batch2", batch2, 3)
-    _same_dtype("addbmm", ("self", x), ("batch1", batch1), ("batch2", batch2))
+    _one_dtype("addbmm", ("self", x), ("batch1", batch1), ("batch2", batch2))
     _batches(batch1, batch2)
     _expandable(x, (batch1.shape[1], batch2.shape[2]))
     size, n, k = batch1.shape

@@ -27,6 +27,9 @@ from . import (  # noqa: F401 - each family registers its names when imported
 )
 from .registry import FUNCTIONS, install
 
+# isort: split
+from . import einsum, rearrange  # noqa: F401 - the rest of the shape and linear algebra families
+
 install(Tensor)
 
 __all__ = ["FUNCTIONS"]

@@ -114,7 +114,7 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     start, end = _axis(start_dim, x.ndim), _axis(end_dim, x.ndim)
     if start > end:
         raise RuntimeError(f"flatten() has invalid args: start_dim {start_dim} comes after end_dim {end_dim}")
-    return reshape(x, *x.shape[:start], -1, *x.shape[end + 1 :])
+    return shape_op(x, (*x.shape[:start], math.prod(x.shape[start : end + 1]), *x.shape[end + 1 :]))
 
 
 @register
@@ -143,11 +143,13 @@ def permute(x: Tensor, *dims: Any) -> Tensor:
     return shape.Permute.apply(x, axes)
 
 
-@register(aliases=("swapaxes",))
+@register(aliases=("swapaxes", "swapdims"))
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
-    """Dimensions ``dim0`` and ``dim1`` swapped (a view)."""
+    """Dimensions ``dim0`` and ``dim1`` swapped (a view; a 0-d tensor's dims 0 and -1 are itself)."""
     axes = list(range(x.ndim))
     a, b = _axis(dim0, x.ndim), _axis(dim1, x.ndim)
+    if not axes:
+        return shape_op(x, ())
     axes[a], axes[b] = axes[b], axes[a]
     return shape.Permute.apply(x, tuple(axes))
 
@@ -184,16 +186,29 @@ def expand_as(x: Tensor, other: Tensor) -> Tensor:
     return expand(x, other.shape)
 
 
-@register(method=False)
+@register(method=False, aliases=("concat", "concatenate"))
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
-    """Tensors joined along an existing dimension ``dim``."""
+    """Tensors joined along an existing dimension ``dim``, in their common dtype. As torch, 1-D empty
+    tensors (the legacy ``(0,)``) are skipped whatever the others' shape, but take part in the dtype."""
     if not tensors:
         raise RuntimeError("cat: expected a non-empty sequence of tensors")
-    axis = _axis(dim, tensors[0].ndim)
-    try:
-        return shape.Cat.apply(axis, *promoted(*tensors))
-    except ValueError as error:
-        raise RuntimeError(f"cat: {error} (shapes {[tuple(t.shape) for t in tensors]})") from None
+    for i, t in enumerate(tensors):
+        if not t.ndim:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+    cast = promoted(*tensors)
+    parts = [c for t, c in zip(tensors, cast, strict=True) if t.shape != (0,)] or cast[:1]
+    first = parts[0]
+    axis = _axis(dim, first.ndim)
+    for i, t in enumerate(parts[1:], 1):
+        if t.ndim != first.ndim:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {first.ndim} and {t.ndim}")
+        for a, (n, m) in enumerate(zip(first.shape, t.shape, strict=True)):
+            if a != axis and n != m:
+                raise RuntimeError(
+                    f"cat: Sizes of tensors must match except in dimension {axis}. Expected size {n} but got "
+                    f"size {m} for tensor number {i} in the list (shapes {[tuple(p.shape) for p in parts]})."
+                )
+    return shape.Cat.apply(axis, *parts)
 
 
 @register(method=False)
@@ -437,8 +452,10 @@ def matmul(x: Any, other: Any) -> Tensor:
 @register(method=False)
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``x @ weight.T + bias`` (weight of shape (out, in), as torch's), fused into one node."""
-    if weight.ndim != 2 or x.shape[-1:] != weight.shape[1:] or (
-        bias is not None and bias.shape not in ((), (1,), weight.shape[:1])
+    if (
+        weight.ndim != 2
+        or x.shape[-1:] != weight.shape[1:]
+        or (bias is not None and bias.shape not in ((), (1,), weight.shape[:1]))
     ):
         raise RuntimeError(
             f"linear: input {tuple(x.shape)}, weight {tuple(weight.shape)} and bias "

@@ -14,11 +14,13 @@ from . import (  # noqa: F401 - each family registers its names when imported
     activation_more,
     arithmetic,
     devices,
+    einsum,
     logic,
     methods,
     normalization,
     operators,
     pointwise,
+    rearrange,
     reduce_more,
     sampling,
     scatter,
@@ -26,9 +28,6 @@ from . import (  # noqa: F401 - each family registers its names when imported
     sparse,
 )
 from .registry import FUNCTIONS, install
-
-# isort: split
-from . import einsum, rearrange  # noqa: F401 - the rest of the shape and linear algebra families
 
 install(Tensor)
 

@@ -200,4 +200,4 @@ def test_a_gradient_shows_once_every_user_has_passed_it_back(tmp_path):
     z.label = "z"
     frames = [records(read_svg(p.read_text())) for p in backprop_steps(z, tmp_path)]
     x_at = [next(texts for title, texts in frame.items() if title.endswith(" x")) for frame in frames]
-    assert [texts[-1] for texts in x_at] == ["grad ?", "grad 7.0000", "grad 7.0000"]  # 2x + 1, both users done
+    assert [texts[-1] for texts in x_at] == ["grad ?", "grad 7.0000", "grad 7.0000"]  # 2x + 1: both users

@@ -201,3 +201,19 @@ def test_a_gradient_shows_once_every_user_has_passed_it_back(tmp_path):
     frames = [records(read_svg(p.read_text())) for p in backprop_steps(z, tmp_path)]
     x_at = [next(texts for title, texts in frame.items() if title.endswith(" x")) for frame in frames]
     assert [texts[-1] for texts in x_at] == ["grad ?", "grad 7.0000", "grad 7.0000"]  # 2x + 1: both users
+
+
+def test_only_numbers_lifted_into_the_graph_are_drawn_as_constants():
+    import nn
+
+    random.seed(0)
+    neuron = nn.Neuron(2)
+    out = neuron([Value(1.0, "x1"), Value(2.0, "x2")]) * 2
+    kinds = [
+        line.split("tooltip=")[1].split("]")[0]
+        for line in draw_dot(out).source.splitlines()
+        if "tooltip=" in line
+    ]
+    assert kinds.count("constant") == 1  # the 2; the neuron's weights and bias are not constants
+    with_model = draw_dot(out, model=neuron).source
+    assert with_model.count("tooltip=parameter") == 3 and with_model.count("tooltip=constant") == 1

@@ -22,7 +22,7 @@ $(DEV): $(RUNTIME)
 	touch $(DEV)
 
 $(NOTEBOOK): $(RUNTIME)
-	$(PY) -m pip install --quiet -e '.[notebook]'
+	$(PY) -m pip install --quiet '.[notebook]'
 	touch $(NOTEBOOK)
 
 demo: $(RUNTIME)

@@ -11,6 +11,9 @@ or inf.
 
 from ..tensor import Tensor
 from . import methods  # noqa: F401 - each family registers its names when imported
+from .conv import conv2d  # noqa: F401 - the convolution family
+from .padding import pad  # noqa: F401 - F.pad
+from .pooling import max_pool2d  # noqa: F401 - pooling, unfold and fold
 from .registry import FUNCTIONS, install
 
 install(Tensor)

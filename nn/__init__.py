@@ -10,7 +10,9 @@
 
 from . import data, functional, gates, init, optim
 from .activations import ELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Step, Tanh
+from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from .data import DataLoader, TensorDataset
+from .flatten import Flatten, Unflatten
 from .gates import AND, NAND, OR, XOR, truth_table
 from .layers import Linear
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, MSELoss, NLLLoss
@@ -18,6 +20,7 @@ from .metrics import accuracy, zero_one_loss
 from .micro import MLP, Layer, Neuron, ScalarModule
 from .module import Identity, Module, Parameter, Sequential
 from .perceptron import Perceptron
+from .pooling import AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
 from .recipes import OutputRecipe, build_mlp, output_recipe, suggest_hidden_units
 from .serialize import load, save
 from .train import History, fit
@@ -29,10 +32,19 @@ __all__ = [
     "NAND",
     "OR",
     "XOR",
+    "AdaptiveAvgPool1d",
+    "AdaptiveAvgPool2d",
+    "AvgPool1d",
+    "AvgPool2d",
     "BCELoss",
     "BCEWithLogitsLoss",
+    "Conv1d",
+    "Conv2d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
     "CrossEntropyLoss",
     "DataLoader",
+    "Flatten",
     "HingeLoss",
     "History",
     "Identity",
@@ -41,6 +53,8 @@ __all__ = [
     "Linear",
     "LogSoftmax",
     "MSELoss",
+    "MaxPool1d",
+    "MaxPool2d",
     "Module",
     "NLLLoss",
     "Neuron",
@@ -55,6 +69,7 @@ __all__ = [
     "Step",
     "Tanh",
     "TensorDataset",
+    "Unflatten",
     "accuracy",
     "build_mlp",
     "data",

@@ -14,7 +14,19 @@ import numpy as np
 
 import autograd
 from autograd import Function, Tensor, no_grad, where
+from autograd.ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from autograd.ops.function import Op
+from autograd.ops.padding import pad
+from autograd.ops.pooling import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    fold,
+    max_pool1d,
+    max_pool2d,
+    unfold,
+)
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -198,19 +210,32 @@ def hinge_loss(input: Tensor, target: Tensor, margin: float = 1.0, reduction: st
 
 __all__ = [
     "REDUCTIONS",
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "avg_pool1d",
+    "avg_pool2d",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "conv1d",
+    "conv2d",
+    "conv_transpose1d",
+    "conv_transpose2d",
     "cross_entropy",
     "elu",
+    "fold",
     "hinge_loss",
     "leaky_relu",
     "linear",
     "log_softmax",
+    "max_pool1d",
+    "max_pool2d",
     "mse_loss",
     "nll_loss",
+    "pad",
     "relu",
     "sigmoid",
     "softmax",
     "step",
     "tanh",
+    "unfold",
 ]

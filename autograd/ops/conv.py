@@ -107,14 +107,16 @@ def _grouped(w: np.ndarray, groups: int) -> np.ndarray:
     return w.reshape(groups, w.shape[0] // groups, -1)
 
 
-def _conv(x: np.ndarray, w: np.ndarray, geom: Geometry) -> np.ndarray:
-    """y[n, o] = sum over c, k of w[o, c, k] x[n, c, at o's window + k]: one matmul per group and sample
-    on the columns."""
-    kernel, groups = w.shape[2:], geom.groups
-    out = out_sizes(x.shape[2:], kernel, geom)
+def _columns(x: np.ndarray, kernel: Sequence[int], geom: Geometry) -> np.ndarray:
+    """im2col's columns per group: (N, groups, C/groups * prod(kernel), L)."""
     cols = im2col(x, kernel, geom)
-    cols = cols.reshape(x.shape[0], groups, cols.shape[1] // groups, cols.shape[2])
-    return (_grouped(w, groups) @ cols).reshape(x.shape[0], w.shape[0], *out)
+    return cols.reshape(x.shape[0], geom.groups, cols.shape[1] // geom.groups, cols.shape[2])
+
+
+def _conv(cols: np.ndarray, w: np.ndarray, out: Sequence[int], geom: Geometry) -> np.ndarray:
+    """y[n, o] = sum over c, k of w[o, c, k] x[n, c, at o's window + k], from x's ``_columns``: one matmul
+    per group and sample."""
+    return (_grouped(w, geom.groups) @ cols).reshape(cols.shape[0], w.shape[0], *out)
 
 
 def _conv_input(g: np.ndarray, w: np.ndarray, shape: Sequence[int], geom: Geometry) -> np.ndarray:
@@ -125,14 +127,13 @@ def _conv_input(g: np.ndarray, w: np.ndarray, shape: Sequence[int], geom: Geomet
     return col2im(cols.reshape(n, -1, cols.shape[-1]), shape, w.shape[2:], geom)
 
 
-def _conv_weight(x: np.ndarray, g: np.ndarray, kernel: Sequence[int], geom: Geometry) -> np.ndarray:
-    """The weight gradient of ``conv``: each sample's output gradient times its columns, summed."""
+def _conv_weight(cols: np.ndarray, g: np.ndarray, kernel: Sequence[int], geom: Geometry) -> np.ndarray:
+    """The weight gradient of ``conv``, from x's ``_columns``: each sample's output gradient times its
+    columns, summed over the samples."""
     groups, n = geom.groups, g.shape[0]
-    cols = im2col(x, kernel, geom)
-    cols = cols.reshape(n, groups, cols.shape[1] // groups, cols.shape[2])
     gg = g.reshape(n, groups, g.shape[1] // groups, -1)
     gw = _sum(gg @ cols.swapaxes(-1, -2), axis=0)
-    return gw.reshape(g.shape[1], x.shape[1] // groups, *kernel)
+    return gw.reshape(g.shape[1], cols.shape[2] // math.prod(kernel), *kernel)
 
 
 # ----- the three maps for arrays or Tensors (backward under create_graph goes through the ops) -------
@@ -142,7 +143,9 @@ def _any_tensor(*values: Any) -> bool:
 
 def conv(x: Any, w: Any, geom: Geometry) -> Any:
     """``conv`` of arrays, or the ``Convolution`` op when either is a Tensor."""
-    return Convolution.apply(x, w, None, geom) if _any_tensor(x, w) else _conv(x, w, geom)
+    if _any_tensor(x, w):
+        return Convolution.apply(x, w, None, geom)
+    return _conv(_columns(x, w.shape[2:], geom), w, out_sizes(x.shape[2:], w.shape[2:], geom), geom)
 
 
 def conv_input(g: Any, w: Any, shape: Sequence[int], geom: Geometry) -> Any:
@@ -152,15 +155,16 @@ def conv_input(g: Any, w: Any, shape: Sequence[int], geom: Geometry) -> Any:
     return _conv_input(g, w, shape, geom)
 
 
-def conv_weight(x: Any, g: Any, kernel: Sequence[int], geom: Geometry) -> Any:
-    """``conv``'s weight gradient of arrays; for Tensors composed of ``Unfold``, matmul and sum."""
+def conv_weight(x: Any, g: Any, kernel: Sequence[int], geom: Geometry, cols: Any = None) -> Any:
+    """``conv``'s weight gradient of arrays (from x's columns ``cols`` when given); for Tensors composed of
+    ``Unfold``, matmul and sum, so it is differentiable again."""
     if not _any_tensor(x, g):
-        return _conv_weight(x, g, kernel, geom)
+        return _conv_weight(_columns(x, kernel, geom) if cols is None else cols, g, kernel, geom)
     groups, n = geom.groups, g.shape[0]
-    cols = Unfold.apply(x, tuple(kernel), geom)
-    cols = cols.reshape(n, groups, cols.shape[1] // groups, cols.shape[2])
+    unfolded = Unfold.apply(x, tuple(kernel), geom)
+    unfolded = unfolded.reshape(n, groups, unfolded.shape[1] // groups, unfolded.shape[2])
     gg = g.reshape(n, groups, g.shape[1] // groups, -1)
-    return (gg @ cols.transpose(-1, -2)).sum(0).reshape(g.shape[1], x.shape[1] // groups, *kernel)
+    return (gg @ unfolded.transpose(-1, -2)).sum(0).reshape(g.shape[1], x.shape[1] // groups, *kernel)
 
 
 def _bias_grad(g: Any) -> Any:
@@ -178,22 +182,27 @@ def _add_bias(y: np.ndarray, b: np.ndarray | None) -> np.ndarray:
 # ----- ops ----------------------------------------------------------------------------------------
 class Convolution(Op):
     """y = conv(x, w) + b (b may be None): d/dx = conv_input(g, w), d/dw = conv_weight(x, g), d/db = g
-    summed over batch and space. Saves x only when w needs a gradient, w only when x does."""
+    summed over batch and space. When w needs a gradient, x's columns are kept for it (as torch's
+    slow_conv2d keeps its ``finput``: an im2col less in backward), and x for a backward under
+    create_graph; w is kept only when x needs a gradient."""
 
     __slots__ = ()
 
     @staticmethod
     def forward(ctx: Any, x: Any, w: Any, b: Any, geom: Geometry) -> Any:
         need_x, need_w = ctx._needs[:2]
-        ctx._saved = (x if need_w else None, w if need_x else None, x.shape, w.shape[2:], geom)
-        return _add_bias(_conv(x, w, geom), b)
+        kernel = w.shape[2:]
+        cols = _columns(x, kernel, geom)
+        ctx._saved = (x if need_w else None, cols if need_w else None, w if need_x else None, x.shape, kernel,
+                      geom)  # fmt: skip
+        return _add_bias(_conv(cols, w, out_sizes(x.shape[2:], kernel, geom), geom), b)
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
-        x, w, shape, kernel, geom = ctx._saved
+        x, cols, w, shape, kernel, geom = ctx._saved
         need_x, need_w, need_b = ctx._needs[:3]
         gx = conv_input(g, w, shape, geom) if need_x else None
-        gw = conv_weight(x, g, kernel, geom) if need_w else None
+        gw = conv_weight(x, g, kernel, geom, cols) if need_w else None
         return gx, gw, _bias_grad(g) if need_b else None, None
 
 

@@ -16,27 +16,32 @@ import numpy as np
 
 from ..tensor import Tensor, _wrap
 from .conv import Convolution, Fold, Geometry, Unfold, batched, im2col, ints, out_sizes
-from .function import Op
+from .function import Op, where
 from .indexing import scatter
 from .registry import register
 
 
 class MaxPool(Op):
-    """The elements at ``flat`` (indices into the flattened input: each window's maximum); the gradient
-    goes back to them, added where windows overlap."""
+    """The elements at ``flat`` (indices into the flattened input: each window's maximum), and ``low``
+    where ``empty`` (a window that lies in the padding, when not None); the gradient goes back to those
+    elements, added where windows overlap."""
 
     __slots__ = ()
     _operands = 1
 
     @staticmethod
-    def forward(ctx: Any, x: Any, flat: Any) -> Any:
-        ctx._saved = (flat, x.shape)
-        return np.take(x, flat)
+    def forward(ctx: Any, x: Any, flat: Any, empty: Any, low: Any) -> Any:
+        ctx._saved = (flat, x.shape, empty)
+        out = np.take(x, flat)
+        if empty is not None:
+            out[empty] = low
+        return out
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
-        flat, shape = ctx._saved
-        return scatter(g.reshape(-1), flat.reshape(-1), (math.prod(shape),)).reshape(shape), None
+        flat, shape, empty = ctx._saved
+        g = g if empty is None else where(empty, 0.0, g)
+        return scatter(g.reshape(-1), flat.reshape(-1), (math.prod(shape),)).reshape(shape), None, None, None
 
 
 def _pool_geometry(
@@ -53,11 +58,11 @@ def _pool_geometry(
         raise RuntimeError(f"{name}: kernel_size and dilation must be positive, got {kernel} and {dilations}")
     if min(steps) <= 0:
         raise RuntimeError(f"{name}: stride should not be zero or negative, got {steps}")
-    for k, p, dd in zip(kernel, pads, dilations, strict=True):
-        if p < 0 or 2 * p > dd * (k - 1) + 1:
+    for k, p in zip(kernel, pads, strict=True):
+        if p < 0 or p > k // 2:
             raise RuntimeError(
-                f"{name}: pad should be at most half of effective kernel size, but got pad={p}, "
-                f"kernel_size={k} and dilation={dd}"
+                f"{name}() padding should be at most half of kernel size, but got padding={p} and "
+                f"kernel_size={k}"
             )
     out, his = [], []
     for n, k, s, p, dd in zip(x.shape[2:], kernel, steps, pads, dilations, strict=True):
@@ -90,12 +95,16 @@ def _max_pool(
     offsets = np.unravel_index(cols.argmax(2), kernel)  # each window's winner, as a kernel offset
     grid = np.indices(out).reshape(d, -1)
     plane: Any = 0  # its index in the input's (flattened) spatial plane
-    for size, at, offset, s, (lo, _), dd in zip(data.shape[2:], grid, offsets, geom.stride, geom.pads,
-                                                geom.dilation, strict=True):  # fmt: skip
-        plane = plane * size + (at * s - lo + offset * dd)
+    inside: Any = True  # False where the whole window lies in the padding
+    steps = zip(data.shape[2:], grid, offsets, geom.stride, geom.pads, geom.dilation, strict=True)
+    for size, at, offset, s, (lo, _), dd in steps:
+        position = at * s - lo + offset * dd
+        inside = inside & (position >= 0) & (position < size)
+        plane = plane * size + position
+    empty = None if inside.all() else ~inside.reshape(n, c, *out)  # a window all padding: -inf, as torch
     area = math.prod(data.shape[2:])
-    flat = plane + (np.arange(n * c, dtype=np.int64) * area).reshape(n, c, 1)
-    values = MaxPool.apply(x, flat.reshape(n, c, *out))
+    flat = np.where(inside, plane, 0) + (np.arange(n * c, dtype=np.int64) * area).reshape(n, c, 1)
+    values = MaxPool.apply(x, flat.reshape(n, c, *out), empty, low)
     indices = _wrap(plane.reshape(n, c, *out))
     if not had_batch:
         values, indices = values.squeeze(0), indices.squeeze(0)

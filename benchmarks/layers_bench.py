@@ -6,7 +6,9 @@ Per row: the median time of each engine, the median and the range of the per-pai
 (tracegrad time / torch time: below 1 is faster), and the peak memory each adds during one step (the
 resident set's high-water mark over the step, each engine measured in its own process).
 
-Run (from the repository root): ``PYTHONPATH=. .venv/bin/python benchmarks/layers_bench.py [--repeats N] [--dtype float32|float64] [--only NAME]``
+Run (from the repository root):
+``PYTHONPATH=. .venv/bin/python benchmarks/layers_bench.py [--repeats N] [--dtype float32|float64]``
+(``--only TEXT`` runs the rows whose name contains TEXT; ``--no-memory`` skips the memory column)
 """
 
 from __future__ import annotations
@@ -48,15 +50,15 @@ CASES = [
     Case(
         "Conv2d(3, 16, 3, padding=1), x 64x3x32x32",
         lambda lib, dt: (lib.Conv2d(3, 16, 3, padding=1, dtype=dt), (64, 3, 32, 32), False),
-    ),  # fmt: skip
+    ),
     Case(
         "  the same, input requires grad",
         lambda lib, dt: (lib.Conv2d(3, 16, 3, padding=1, dtype=dt), (64, 3, 32, 32), True),
-    ),  # fmt: skip
+    ),
     Case(
         "Conv2d(16, 32, 3, padding=1), x 64x16x16x16",
         lambda lib, dt: (lib.Conv2d(16, 32, 3, padding=1, dtype=dt), (64, 16, 16, 16), True),
-    ),  # fmt: skip
+    ),
     Case("MaxPool2d(2), x 64x16x32x32", lambda lib, dt: (lib.MaxPool2d(2), (64, 16, 32, 32), True)),
     Case("AvgPool2d(2), x 64x16x32x32", lambda lib, dt: (lib.AvgPool2d(2), (64, 16, 32, 32), True)),
 ]
@@ -150,7 +152,7 @@ def main() -> None:
     print(f"forward + backward, {args.dtype}, 1 thread, torch {torch.__version__}, numpy {np.__version__}; "
           f"{args.repeats} interleaved pairs; ratio = tracegrad time / torch time")  # fmt: skip
     print(
-        f"{'case':46s} {'tracegrad':>10s} {'torch':>9s} {'ratio':>6s} {'range':>12s} {'peak MiB ours/torch':>20s}"
+        f"{'case':46s} {'tracegrad':>10s} {'torch':>9s} {'ratio':>6s} {'range':>12s}  peak MiB ours / torch"
     )
     for index, case in enumerate(CASES):
         if args.only not in case.name:
@@ -167,8 +169,11 @@ def main() -> None:
         if not args.no_memory:
             mine, torch_peak = (_peak_bytes(index, e, args.dtype) / 2**20 for e in ("tracegrad", "torch"))
             memory = f"{mine:9.1f} / {torch_peak:.1f}"
-        print(f"{case.name:46s} {statistics.median(times_ours) * 1e3:8.2f}ms {statistics.median(times_torch) * 1e3:7.2f}ms "
-              f"{statistics.median(ratios):6.2f} {min(ratios):5.2f}-{max(ratios):<5.2f} {memory:>20s}")  # fmt: skip
+        median = statistics.median
+        print(
+            f"{case.name:46s} {median(times_ours) * 1e3:8.2f}ms {median(times_torch) * 1e3:7.2f}ms "
+            f"{median(ratios):6.2f} {min(ratios):5.2f}-{max(ratios):<5.2f} {memory:>20s}"
+        )
 
 
 if __name__ == "__main__":

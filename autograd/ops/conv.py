@@ -45,7 +45,7 @@ def out_sizes(sizes: Sequence[int], kernel: Sequence[int], geom: Geometry) -> tu
 
 def padded(x: np.ndarray, pads: Sequence[tuple[int, int]], value: float = 0) -> np.ndarray:
     """``x`` with ``value`` added before and after each spatial dimension (the dims after the first two)."""
-    if not any(lo or hi for lo, hi in pads):
+    if not any(lo > 0 or hi > 0 for lo, hi in pads):  # (a negative hi trims what no window reads)
         return x
     lead = x.ndim - len(pads)
     out = np.empty((*x.shape[:lead], *_extents(x.shape[lead:], pads)), x.dtype)
@@ -138,6 +138,7 @@ def _conv_weight(cols: np.ndarray, g: np.ndarray, kernel: Sequence[int], geom: G
 
 # ----- the three maps for arrays or Tensors (backward under create_graph goes through the ops) -------
 def _any_tensor(*values: Any) -> bool:
+    """Whether any value is a Tensor (a backward under create_graph)."""
     return any(isinstance(v, Tensor) for v in values)
 
 
@@ -292,10 +293,12 @@ def batched(name: str, x: Tensor, d: int) -> tuple[Tensor, bool]:
 
 
 def _sizes(values: Sequence[int]) -> str:
+    """Sizes as torch's messages write them: (5 x 5)."""
     return f"({' x '.join(map(str, values))})"
 
 
 def _check_common(name: str, stride: tuple[int, ...], dilation: tuple[int, ...], groups: int) -> None:
+    """torch's checks of stride, dilation and groups."""
     if min(stride) <= 0:
         raise RuntimeError(f"{name}: non-positive stride is not supported")
     if min(dilation) <= 0:
@@ -305,6 +308,7 @@ def _check_common(name: str, stride: tuple[int, ...], dilation: tuple[int, ...],
 
 
 def _check_dtypes(name: str, *tensors: Tensor | None) -> None:
+    """Input, weight and bias must share a dtype (torch casts none of them)."""
     kinds = {t.dtype for t in tensors if t is not None}
     if len(kinds) > 1:
         listed = ", ".join(str(t.dtype) for t in tensors if t is not None)
@@ -312,6 +316,7 @@ def _check_dtypes(name: str, *tensors: Tensor | None) -> None:
 
 
 def _check_weight(name: str, weight: Tensor, bias: Tensor | None, d: int, out_channels: int) -> None:
+    """The weight has d + 2 dimensions, the bias one per output channel."""
     if not isinstance(weight, Tensor) or weight.ndim != d + 2:
         shape = list(weight.shape) if isinstance(weight, Tensor) else type(weight).__name__
         raise RuntimeError(f"{name}: expected a {d + 2}-dimensional weight, got {shape}")

@@ -161,6 +161,7 @@ def _avg_pool(
 
 
 def _unbatch(y: Tensor, had_batch: bool) -> Tensor:
+    """``y`` without the batch dimension ``batched`` added to an unbatched input."""
     return y if had_batch else y.squeeze(0)
 
 

@@ -32,7 +32,7 @@ class _ConvNd(Module):
     def __init__(
         self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
         groups: int, bias: bool, padding_mode: str, output_padding: Any, device: Any, dtype: Any,
-        generator: np.random.Generator | None,
+        generator: Any,
     ) -> None:  # fmt: skip
         super().__init__()
         name, d = type(self).__name__, self._dims
@@ -84,7 +84,7 @@ class _ConvNd(Module):
             self.register_parameter("bias", None)
         self.reset_parameters(generator)
 
-    def reset_parameters(self, generator: np.random.Generator | None = None) -> None:
+    def reset_parameters(self, generator: Any = None) -> None:
         """torch's initialisation: weight kaiming_uniform_(a=sqrt(5)), bias U(-1/sqrt(fan_in), +)."""
         init.kaiming_uniform_(self.weight, a=math.sqrt(5), generator=generator)
         if self.bias is not None:
@@ -116,7 +116,7 @@ class _Conv(_ConvNd):
     def __init__(
         self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
         dilation: Any = 1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
-        device: Any = None, dtype: Any = None, generator: np.random.Generator | None = None,
+        device: Any = None, dtype: Any = None, generator: Any = None,
     ) -> None:  # fmt: skip
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                          padding_mode, 0, device, dtype, generator)  # fmt: skip
@@ -152,7 +152,7 @@ class _ConvTranspose(_ConvNd):
         self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
         output_padding: Any = 0, groups: int = 1, bias: bool = True, dilation: Any = 1,
         padding_mode: str = "zeros", device: Any = None, dtype: Any = None,
-        generator: np.random.Generator | None = None,
+        generator: Any = None,
     ) -> None:  # fmt: skip
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                          padding_mode, output_padding, device, dtype, generator)  # fmt: skip

@@ -9,13 +9,14 @@ convolution's; adaptive average pooling is a product with a fixed averaging matr
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
 import numpy as np
 
 from ..tensor import Tensor, _wrap
-from .conv import Convolution, Fold, Geometry, Unfold, batched, im2col, ints, out_sizes
+from .conv import Convolution, Fold, Geometry, Unfold, batched, ints, out_sizes, padded, windows
 from .function import Op, where
 from .indexing import scatter
 from .registry import register
@@ -42,6 +43,25 @@ class MaxPool(Op):
         flat, shape, empty = ctx._saved
         g = g if empty is None else where(empty, 0.0, g)
         return scatter(g.reshape(-1), flat.reshape(-1), (math.prod(shape),)).reshape(shape), None, None, None
+
+
+def _winners(view: np.ndarray, nans: bool) -> np.ndarray:
+    """For windows (N, C, *kernel, *out), the flat kernel offset of each one's maximum, chosen as torch
+    does: the first largest, or the last nan (looked for only when the input has ``nans``); one comparison
+    per kernel offset, vectorised over the rest."""
+    d = (view.ndim - 2) // 2
+    lead = (slice(None), slice(None))
+    offsets = list(itertools.product(*map(range, view.shape[2 : 2 + d])))
+    best = view[(*lead, *offsets[0])].copy()
+    winner = np.zeros(best.shape, np.int64)
+    for k, offset in enumerate(offsets[1:], 1):
+        value = view[(*lead, *offset)]
+        better = value > best
+        if nans:
+            better |= value != value
+        np.copyto(best, value, where=better)
+        np.copyto(winner, k, where=better)
+    return winner
 
 
 def _pool_geometry(
@@ -91,21 +111,35 @@ def _max_pool(
     data = x._data
     low = -np.inf if data.dtype.kind == "f" else np.iinfo(data.dtype).min
     n, c = data.shape[:2]
-    cols = im2col(data, kernel, geom, low).reshape(n, c, math.prod(kernel), -1)
-    offsets = np.unravel_index(cols.argmax(2), kernel)  # each window's winner, as a kernel offset
-    grid = np.indices(out).reshape(d, -1)
-    plane: Any = 0  # its index in the input's (flattened) spatial plane
-    inside: Any = True  # False where the whole window lies in the padding
-    steps = zip(data.shape[2:], grid, offsets, geom.stride, geom.pads, geom.dilation, strict=True)
-    for size, at, offset, s, (lo, _), dd in steps:
-        position = at * s - lo + offset * dd
-        inside = inside & (position >= 0) & (position < size)
-        plane = plane * size + position
-    empty = None if inside.all() else ~inside.reshape(n, c, *out)  # a window all padding: -inf, as torch
-    area = math.prod(data.shape[2:])
-    flat = np.where(inside, plane, 0) + (np.arange(n * c, dtype=np.int64) * area).reshape(n, c, 1)
-    values = MaxPool.apply(x, flat.reshape(n, c, *out), empty, low)
-    indices = _wrap(plane.reshape(n, c, *out))
+    nans = data.dtype.kind == "f" and bool(np.isnan(data).any())
+    winner = _winners(windows(padded(data, geom.pads, low), kernel, out, geom), nans)
+    # the winner's index in the input's flattened plane, linear in position and offset: from two small tables
+    grid, ks = np.indices(out), np.indices(kernel).reshape(d, -1)
+    sizes, starts, shifts = data.shape[2:], [], []
+    base: Any = 0
+    delta: Any = 0
+    for size, at, k, s, (lo, _), dd in zip(
+        sizes, grid, ks, geom.stride, geom.pads, geom.dilation, strict=True
+    ):
+        starts.append(at * s - lo)
+        shifts.append(k * dd)
+        base, delta = base * size + starts[-1], delta * size + shifts[-1]
+    plane = base + delta[winner]
+    empty = None
+    if any(lo > 0 or hi > 0 for lo, hi in geom.pads):  # a window may lie all in the padding: -inf, as torch
+        inside = np.logical_and.reduce(
+            [
+                (0 <= at + k[winner]) & (at + k[winner] < size)
+                for at, k, size in zip(starts, shifts, sizes, strict=True)
+            ]
+        )
+        empty = None if inside.all() else ~inside
+    area = math.prod(sizes)
+    flat = (plane if empty is None else np.where(empty, 0, plane)) + (
+        np.arange(n * c, dtype=np.int64) * area
+    ).reshape(n, c, *(1,) * d)
+    values = MaxPool.apply(x, flat, empty, low)
+    indices = _wrap(plane)
     if not had_batch:
         values, indices = values.squeeze(0), indices.squeeze(0)
     return (values, indices) if return_indices else values

@@ -64,6 +64,34 @@ def _winners(view: np.ndarray, nans: bool) -> np.ndarray:
     return winner
 
 
+def _plane_index(
+    winner: np.ndarray, sizes: tuple[int, ...], kernel: tuple[int, ...], out: tuple[int, ...], geom: Geometry
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Each winner's index in the input's flattened spatial plane, linear in the window's position and the
+    kernel offset, so it comes from two small tables; and where a window lies all in the padding (None if
+    nowhere): there the result is -inf and no gradient flows, as torch."""
+    starts, shifts = [], []
+    base: Any = 0
+    delta: Any = 0
+    grid, offsets = np.indices(out), np.indices(kernel).reshape(len(kernel), -1)
+    for size, at, k, s, (lo, _), dd in zip(
+        sizes, grid, offsets, geom.stride, geom.pads, geom.dilation, strict=True
+    ):
+        starts.append(at * s - lo)
+        shifts.append(k * dd)
+        base, delta = base * size + starts[-1], delta * size + shifts[-1]
+    plane = base + delta[winner]
+    if not any(lo > 0 or hi > 0 for lo, hi in geom.pads):
+        return plane, None
+    inside = np.logical_and.reduce(
+        [
+            (at + k[winner] >= 0) & (at + k[winner] < size)
+            for at, k, size in zip(starts, shifts, sizes, strict=True)
+        ]
+    )
+    return plane, None if inside.all() else ~inside
+
+
 def _pool_geometry(
     name: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any, ceil_mode: bool
 ) -> tuple[tuple[int, ...], Geometry, tuple[int, ...]]:
@@ -113,31 +141,9 @@ def _max_pool(
     n, c = data.shape[:2]
     nans = data.dtype.kind == "f" and bool(np.isnan(data).any())
     winner = _winners(windows(padded(data, geom.pads, low), kernel, out, geom), nans)
-    # the winner's index in the input's flattened plane, linear in position and offset: from two small tables
-    grid, ks = np.indices(out), np.indices(kernel).reshape(d, -1)
-    sizes, starts, shifts = data.shape[2:], [], []
-    base: Any = 0
-    delta: Any = 0
-    for size, at, k, s, (lo, _), dd in zip(
-        sizes, grid, ks, geom.stride, geom.pads, geom.dilation, strict=True
-    ):
-        starts.append(at * s - lo)
-        shifts.append(k * dd)
-        base, delta = base * size + starts[-1], delta * size + shifts[-1]
-    plane = base + delta[winner]
-    empty = None
-    if any(lo > 0 or hi > 0 for lo, hi in geom.pads):  # a window may lie all in the padding: -inf, as torch
-        inside = np.logical_and.reduce(
-            [
-                (0 <= at + k[winner]) & (at + k[winner] < size)
-                for at, k, size in zip(starts, shifts, sizes, strict=True)
-            ]
-        )
-        empty = None if inside.all() else ~inside
-    area = math.prod(sizes)
-    flat = (plane if empty is None else np.where(empty, 0, plane)) + (
-        np.arange(n * c, dtype=np.int64) * area
-    ).reshape(n, c, *(1,) * d)
+    plane, empty = _plane_index(winner, data.shape[2:], kernel, out, geom)
+    planes = np.arange(n * c, dtype=np.int64).reshape(n, c, *(1,) * d) * math.prod(data.shape[2:])
+    flat = planes + (plane if empty is None else np.where(empty, 0, plane))  # into the flattened input
     values = MaxPool.apply(x, flat, empty, low)
     indices = _wrap(plane)
     if not had_batch:

@@ -22,7 +22,10 @@ import autograd
 import nn
 from autograd.testing.strategies import arrays_in
 
-pytestmark = pytest.mark.usefixtures("torch_float64")  # torch.nn builds float64 weights here
+pytestmark = [
+    pytest.mark.usefixtures("torch_float64"),  # torch.nn builds float64 weights here
+    pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths"),  # torch's own note
+]
 
 
 def F(lib):  # noqa: N802 - torch's alias

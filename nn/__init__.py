@@ -26,8 +26,10 @@ from .activations import (
 from .attention import MultiheadAttention
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .container import ModuleDict, ModuleList, ParameterList
+from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from .data import DataLoader, TensorDataset
 from .dropout import Dropout
+from .flatten import Flatten, Unflatten
 from .gates import AND, NAND, OR, XOR, truth_table
 from .layers import Bilinear, Linear
 from .losses import (
@@ -47,6 +49,7 @@ from .micro import MLP, Layer, Neuron, ScalarModule
 from .module import Identity, Module, Parameter, Sequential
 from .normalization import GroupNorm, LayerNorm
 from .perceptron import Perceptron
+from .pooling import AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
 from .recipes import OutputRecipe, build_mlp, output_recipe, suggest_hidden_units
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .serialize import load, save
@@ -81,10 +84,19 @@ __all__ = [
     "NAND",
     "OR",
     "XOR",
+    "AdaptiveAvgPool1d",
+    "AdaptiveAvgPool2d",
+    "AvgPool1d",
+    "AvgPool2d",
     "BCELoss",
     "BCEWithLogitsLoss",
+    "Conv1d",
+    "Conv2d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
     "CrossEntropyLoss",
     "DataLoader",
+    "Flatten",
     "HingeLoss",
     "History",
     "Identity",
@@ -93,6 +105,8 @@ __all__ = [
     "Linear",
     "LogSoftmax",
     "MSELoss",
+    "MaxPool1d",
+    "MaxPool2d",
     "Module",
     "NLLLoss",
     "Neuron",
@@ -107,6 +121,7 @@ __all__ = [
     "Step",
     "Tanh",
     "TensorDataset",
+    "Unflatten",
     "accuracy",
     "build_mlp",
     "data",

@@ -17,7 +17,19 @@ from autograd import Function, Tensor, no_grad, where
 from autograd.ops import function as dual
 from autograd.ops.activation_more import Gelu, Hardtanh, Silu, gelu_tanh, in_place
 from autograd.ops.activation_more import Softplus as _Softplus
+from autograd.ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from autograd.ops.function import Op
+from autograd.ops.padding import pad
+from autograd.ops.pooling import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    fold,
+    max_pool1d,
+    max_pool2d,
+    unfold,
+)
 
 from .batchnorm import batch_norm
 from .dropout import dropout
@@ -481,35 +493,48 @@ from .attention import scaled_dot_product_attention  # noqa: E402 - attention us
 
 __all__ = [
     "REDUCTIONS",
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "avg_pool1d",
+    "avg_pool2d",
     "batch_norm",
     "bilinear",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "conv1d",
+    "conv2d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "cross_entropy",
     "dropout",
+    "elu",
     "embedding",
+    "fold",
     "gelu",
     "group_norm",
     "hardtanh",
+    "hinge_loss",
     "huber_loss",
     "kl_div",
     "l1_loss",
     "layer_norm",
-    "one_hot",
-    "silu",
-    "smooth_l1_loss",
-    "softplus",
-    "binary_cross_entropy",
-    "binary_cross_entropy_with_logits",
-    "cross_entropy",
-    "elu",
-    "hinge_loss",
     "leaky_relu",
     "linear",
     "log_softmax",
+    "max_pool1d",
+    "max_pool2d",
     "mse_loss",
     "nll_loss",
+    "one_hot",
+    "pad",
     "relu",
+    "scaled_dot_product_attention",
     "sigmoid",
+    "silu",
+    "smooth_l1_loss",
     "softmax",
+    "softplus",
     "step",
     "tanh",
-    "scaled_dot_product_attention",
+    "unfold",
 ]

@@ -158,6 +158,7 @@ def linspace(
     start: float, end: float, steps: int, dtype: Any = None, device: Any = None, requires_grad: bool = False
 ) -> Tensor:
     """``steps`` evenly spaced values from start to end, both included (float32 unless ``dtype``)."""
+    start, end = float(start), float(end)  # a 0-d tensor's value, in float64 (numpy would keep float32)
     array = np.linspace(start, end, _steps(steps, "linspace")).astype(_dtype(dtype))
     return _made(array, device, "linspace", requires_grad)
 
@@ -173,6 +174,7 @@ def logspace(
 ) -> Tensor:
     """``steps`` values from base**start to base**end, evenly spaced in the exponent (float32 unless
     ``dtype``); computed in float64, then converted, as torch."""
+    start, end = float(start), float(end)  # a 0-d tensor's value, in float64 (numpy would keep float32)
     array = np.logspace(start, end, _steps(steps, "logspace"), base=base).astype(_dtype(dtype))
     return _made(array, device, "logspace", requires_grad)
 

@@ -47,3 +47,24 @@ def test_space_endpoints_from_float32_tensors_are_read_in_float64(name):
     ours = getattr(autograd, name)(autograd.tensor(np.float32(4.3)), 0.5, 7, dtype=autograd.float64)
     theirs = getattr(torch, name)(torch.tensor(4.3), 0.5, 7, dtype=torch.float64)
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-13)
+
+
+@pytest.mark.parametrize("index", [[0], 0])
+def test_index_select_and_index_add_on_a_scalar(index):
+    x, src = np.array(2.0), np.array(3.0)
+    a, s = autograd.tensor(x, requires_grad=True), autograd.tensor(src, requires_grad=True)
+    ta, ts = torch.tensor(x, requires_grad=True), torch.tensor(src, requires_grad=True)
+    ours = autograd.index_add(a, 0, autograd.tensor(index), s, alpha=2) * autograd.index_select(
+        a, 0, autograd.tensor(index)
+    )
+    theirs = torch.index_add(ta, 0, torch.tensor(index), ts, alpha=2) * torch.index_select(
+        ta, 0, torch.tensor(index)
+    )
+    assert ours.shape == theirs.shape == ()
+    ours.backward()
+    theirs.backward()
+    np.testing.assert_allclose(
+        [ours.item(), a.grad.item(), s.grad.item()], [theirs.item(), ta.grad.item(), ts.grad.item()]
+    )
+    with pytest.raises(IndexError, match="Index to scalar can have only 1 value, got 2"):
+        autograd.index_select(a, 0, autograd.tensor([0, 0]))

@@ -141,10 +141,13 @@ def arange(
     """start, start + step, ... up to (not including) end; int64 when all three are ints, else float32."""
     if end is None:
         start, end = 0, start
+    integral = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+    target = _dtype(dtype, dtypes.int64 if integral else dtypes.float32)
+    if target.kind == "i":  # torch counts in int64 for signed integers: the bounds truncate first
+        start, end, step = int(start), int(end), int(step)
     if step == 0:
         raise RuntimeError("arange: step must be nonzero")
-    integral = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
-    array = np.arange(start, end, step).astype(_dtype(dtype, dtypes.int64 if integral else dtypes.float32))
+    array = np.arange(start, end, step).astype(target)
     return _made(array, device, "arange", requires_grad)
 
 

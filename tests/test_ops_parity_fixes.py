@@ -68,3 +68,15 @@ def test_index_select_and_index_add_on_a_scalar(index):
     )
     with pytest.raises(IndexError, match="Index to scalar can have only 1 value, got 2"):
         autograd.index_select(a, 0, autograd.tensor([0, 0]))
+
+
+@pytest.mark.parametrize(
+    "bounds",
+    [(0.0, -8.000001, -4.0), (0.1, -7.9, -4.0), (-0.9, 2.1, 2.0), (3.1,), (0.5, 3, 1.5), (-2.5, 2.7, 1)],
+)
+def test_arange_of_a_signed_integer_dtype_truncates_its_float_bounds(bounds):
+    ours, theirs = autograd.arange(*bounds, dtype=autograd.int64), torch.arange(*bounds, dtype=torch.int64)
+    assert str(ours.dtype) == "int64"
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    with pytest.raises(RuntimeError, match="step must be nonzero"):
+        autograd.arange(0, 3, 0.5, dtype=autograd.int64)

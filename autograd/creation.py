@@ -141,10 +141,13 @@ def arange(
     """start, start + step, ... up to (not including) end; int64 when all three are ints, else float32."""
     if end is None:
         start, end = 0, start
+    integral = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+    target = _dtype(dtype, dtypes.int64 if integral else dtypes.float32)
+    if target.kind == "i":  # torch counts in int64 for signed integers: the bounds truncate first
+        start, end, step = int(start), int(end), int(step)
     if step == 0:
         raise RuntimeError("arange: step must be nonzero")
-    integral = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
-    array = np.arange(start, end, step).astype(_dtype(dtype, dtypes.int64 if integral else dtypes.float32))
+    array = np.arange(start, end, step).astype(target)
     return _made(array, device, "arange", requires_grad)
 
 
@@ -158,6 +161,7 @@ def linspace(
     start: float, end: float, steps: int, dtype: Any = None, device: Any = None, requires_grad: bool = False
 ) -> Tensor:
     """``steps`` evenly spaced values from start to end, both included (float32 unless ``dtype``)."""
+    start, end = float(start), float(end)  # a 0-d tensor's value, in float64 (numpy would keep float32)
     array = np.linspace(start, end, _steps(steps, "linspace")).astype(_dtype(dtype))
     return _made(array, device, "linspace", requires_grad)
 
@@ -173,6 +177,7 @@ def logspace(
 ) -> Tensor:
     """``steps`` values from base**start to base**end, evenly spaced in the exponent (float32 unless
     ``dtype``); computed in float64, then converted, as torch."""
+    start, end = float(start), float(end)  # a 0-d tensor's value, in float64 (numpy would keep float32)
     array = np.logspace(start, end, _steps(steps, "logspace"), base=base).astype(_dtype(dtype))
     return _made(array, device, "logspace", requires_grad)
 

@@ -39,6 +39,11 @@ def _floating(x: Tensor) -> Tensor:
     return x if x._data.dtype.kind == "f" else x.to(dtypes.DEFAULT_FLOAT)
 
 
+def _cast(x: Tensor, dtype: Any) -> Tensor:
+    """``x`` in ``dtype`` (differentiably), or ``x`` itself when ``dtype`` is None."""
+    return x if dtype is None else x.to(dtype)
+
+
 def _axes(dim: Dim, ndim: int) -> tuple[int, ...] | None:
     """``dim`` (None, an int or a sequence) as a sorted tuple of axes, None for all (and, as torch, for an
     empty sequence and for a 0-d tensor, whose dims 0 and -1 are its whole); an error for a dim out of range
@@ -432,15 +437,17 @@ def logsumexp(x: Tensor, dim: Dim, keepdim: bool = False) -> Tensor:
 
 
 @register
-def softmax(x: Tensor, dim: int) -> Tensor:
-    """exp(x) / sum(exp(x), dim): probabilities along ``dim``, stable for large inputs."""
-    return activation.Softmax.apply(_floating(x), _axis(dim, x.ndim))
+def softmax(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
+    """exp(x) / sum(exp(x), dim): probabilities along ``dim``, stable for large inputs; ``dtype`` casts the
+    input first, as torch."""
+    return activation.Softmax.apply(_floating(_cast(x, dtype)), _axis(dim, x.ndim))
 
 
 @register
-def log_softmax(x: Tensor, dim: int) -> Tensor:
-    """x - logsumexp(x, dim): log-probabilities along ``dim``, stable for large inputs."""
-    return activation.LogSoftmax.apply(_floating(x), _axis(dim, x.ndim))
+def log_softmax(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
+    """x - logsumexp(x, dim): log-probabilities along ``dim``, stable for large inputs; ``dtype`` casts the
+    input first, as torch."""
+    return activation.LogSoftmax.apply(_floating(_cast(x, dtype)), _axis(dim, x.ndim))
 
 
 @register(method=False)
@@ -470,8 +477,11 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 
 @register
-def nonzero(x: Tensor) -> Tensor:
-    """The indices of the nonzero elements, one row each (as torch.nonzero)."""
+def nonzero(x: Tensor, *, as_tuple: bool = False) -> Any:
+    """The indices of the nonzero elements, one row each; with ``as_tuple`` one index vector per dimension
+    (a 0-d input counts as 1-d there, as torch)."""
+    if as_tuple:
+        return tuple(_wrap(i) for i in np.nonzero(np.atleast_1d(x.numpy())))
     return _wrap(np.argwhere(x.numpy()))
 
 

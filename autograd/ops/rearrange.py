@@ -108,11 +108,13 @@ def repeat_interleave(
 
 
 @register
-def flip(x: Tensor, *dims: Any) -> Tensor:
-    """The elements in reverse order along ``dims`` (a copy, as torch)."""
-    if not dims:
+def flip(x: Tensor, *positional: Any, dims: Any = None) -> Tensor:
+    """The elements in reverse order along ``dims`` (positional, or torch's ``dims=`` keyword; a copy)."""
+    if positional and dims is not None:
+        raise TypeError("flip() got multiple values for argument 'dims'")
+    if not positional and dims is None:
         raise TypeError("flip() missing required argument 'dims'")
-    return shape.Flip.apply(x, _axes(_sizes(dims), x.ndim) or ())
+    return shape.Flip.apply(x, _axes(_sizes(positional or (dims,)), x.ndim) or ())
 
 
 @register

@@ -136,7 +136,11 @@ def _selected(x: Tensor, dim: int, index: Any, op: str, error: type) -> tuple[An
         raise IndexError(f"{op}(): Index is supposed to be a vector, got shape {list(data.shape)}")
     axis = _axis(dim, x.ndim)
     _in_bounds(data, x.shape[axis] if x.ndim else 1, dim, op, error)
-    return (slice(None),) * axis + (data.reshape(-1) if x.ndim else data,)
+    if not x.ndim:  # a scalar is its own single slice, as torch: the index names it once
+        if data.size != 1:
+            raise IndexError(f"{op}(): Index to scalar can have only 1 value, got {data.size} value(s)")
+        return ()
+    return (slice(None),) * axis + (data.reshape(-1),)
 
 
 def _mask(x: Tensor, mask: Any, op: str) -> np.ndarray:
@@ -300,7 +304,7 @@ def _index_add_args(x: Tensor, dim: int, index: Any, source: Tensor, alpha: floa
     expected = x.shape[: len(idx) - 1] + (len(idx[-1]),) + x.shape[len(idx) :] if x.ndim else ()
     if tuple(source.shape) != expected:
         raise RuntimeError(f"{op}(): source {list(source.shape)} should be {list(expected)} (self "
-                           f"{list(x.shape)}, {len(idx[-1])} indices along dim {dim})")  # fmt: skip
+                           f"{list(x.shape)}, {np.size(index)} indices along dim {dim})")  # fmt: skip
     return source if alpha == 1 else source * alpha, idx
 
 

@@ -73,3 +73,68 @@ def test_makemore_follows_torch_loss_curve_over_50_steps(dtype, tol):
     assert expected[-1] < expected[0] - 0.3  # it learns: the comparison is not between two flat lines
     for name, p in theirs.state_dict().items():  # running statistics and weights end where torch's do
         np.testing.assert_allclose(ours.state_dict()[name].numpy(), p.numpy(), rtol=tol, atol=tol)
+
+
+gpt = load("11_gpt")
+
+
+class TorchBlock(torch.nn.Module):
+    """examples/11_gpt.py's Block in torch, same attribute names."""
+
+    def __init__(self, n_embd: int, n_head: int) -> None:
+        super().__init__()
+        self.ln1 = torch.nn.LayerNorm(n_embd)
+        self.attn = torch.nn.MultiheadAttention(n_embd, n_head, batch_first=True)
+        self.ln2 = torch.nn.LayerNorm(n_embd)
+        self.fc = torch.nn.Linear(n_embd, 4 * n_embd)
+        self.proj = torch.nn.Linear(4 * n_embd, n_embd)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        h = self.ln1(x)
+        x = x + self.attn(h, h, h, need_weights=False, attn_mask=mask, is_causal=True)[0]
+        return x + self.proj(TF.gelu(self.fc(self.ln2(x))))
+
+
+class TorchGPT(torch.nn.Module):
+    """examples/11_gpt.py's GPT in torch, same attribute names."""
+
+    def __init__(self, vocab: int, block: int, n_embd: int, n_head: int, n_layer: int) -> None:
+        super().__init__()
+        self.tok = torch.nn.Embedding(vocab, n_embd)
+        self.pos = torch.nn.Embedding(block, n_embd)
+        self.blocks = torch.nn.ModuleList([TorchBlock(n_embd, n_head) for _ in range(n_layer)])
+        self.ln_f = torch.nn.LayerNorm(n_embd)
+        self.head = torch.nn.Linear(n_embd, vocab)
+
+    def forward(self, idx: torch.Tensor) -> torch.Tensor:
+        t = idx.shape[1]
+        mask = torch.ones(t, t, dtype=torch.bool).triu(1)
+        x = self.tok(idx) + self.pos(torch.arange(t))
+        for blk in self.blocks:
+            x = blk(x, mask)
+        return self.head(self.ln_f(x))
+
+
+@pytest.mark.parametrize(("dtype", "tol"), [("float64", 1e-9), ("float32", 1e-4)])
+def test_gpt_follows_torch_loss_curve_over_50_steps(dtype, tol):
+    text = gpt.corpus(5000)
+    chars = sorted(set(text))
+    data = np.array([chars.index(c) for c in text], dtype=np.int64)
+    shape = {"block": 8, "n_embd": 16, "n_head": 2, "n_layer": 2}
+    autograd.manual_seed(2)
+    ours = gpt.GPT(len(chars), dtype=getattr(autograd, dtype), **shape)
+    theirs = to_torch(ours, TorchGPT(len(chars), **shape), getattr(torch, dtype))
+    opt = torch.optim.AdamW(theirs.parameters(), lr=3e-3)
+    expected = []
+    for _, (x, y) in zip(range(STEPS), gpt.batches(data, 8, 8, seed=0), strict=False):
+        logits = theirs(torch.from_numpy(x))
+        loss = TF.cross_entropy(logits.view(-1, logits.shape[-1]), torch.from_numpy(y).view(-1))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        expected.append(loss.item())
+    got = gpt.train(ours, data, STEPS, 8, 8, 3e-3)
+    diff = np.abs(np.array(got) - np.array(expected)).max()
+    print(f"gpt {dtype}: max |loss - torch loss| over {STEPS} steps = {diff:.3e}")
+    assert diff < tol
+    assert expected[-1] < expected[0] - 0.5

@@ -20,7 +20,7 @@ from torch.nn import functional
 import autograd
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-SCRIPTS = sorted(p.stem for p in EXAMPLES.glob("0*_*.py"))
+SCRIPTS = sorted(p.stem for p in EXAMPLES.glob("[01][0-9]_*.py"))
 if str(EXAMPLES) not in sys.path:
     sys.path.insert(0, str(EXAMPLES))  # the scripts import their neighbours (plots, my_op), as run directly
 
@@ -54,6 +54,7 @@ def test_the_expected_examples_exist():
     assert SCRIPTS == [
         "01_perceptron_gates", "02_xor_mlp", "03_chain_rule", "04_activations",
         "05_vanishing_gradients", "06_tensors", "07_training", "08_custom_op",
+        "10_makemore", "11_gpt",
     ]  # fmt: skip
 
 
@@ -205,10 +206,29 @@ def test_a_script_runs_as_a_program_from_any_directory(stem, tmp_path):
     import subprocess
 
     done = subprocess.run(
-        [sys.executable, str(EXAMPLES / f"{stem}.py")], cwd=tmp_path, capture_output=True, text=True,
-        timeout=300, check=False,
+        [sys.executable, str(EXAMPLES / f"{stem}.py")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     pictures = sorted((tmp_path / "out").glob("*.svg"))
     assert pictures and all(ET.parse(p).getroot().tag.endswith("svg") for p in pictures)
     assert f"out/{pictures[0].name}" in done.stdout
+
+
+def test_10_makemore_learns_below_the_uniform_guess_and_samples_names(run):
+    result, _, printed = run("10_makemore")
+    assert result["train_loss"] < result["uniform"] - 0.6 and result["dev_loss"] < result["uniform"] - 0.6
+    letters = set("abcdefghijklmnopqrstuvwxyz")
+    assert len(result["samples"]) == 10 and all(set(n) <= letters for n in result["samples"])
+    assert f"dev loss {result['dev_loss']:.4f}" in printed
+
+
+def test_11_gpt_trains_both_models_below_the_uniform_guess_and_prints_a_sample(run):
+    result, _, printed = run("11_gpt")
+    assert result["bigram_val"] < result["uniform"] - 1.0 and result["gpt_val"] < result["uniform"] - 0.5
+    assert result["sample"].startswith("The ") and len(result["sample"]) == 304
+    assert result["sample"] in printed and f"GPT {result['gpt_val']:.4f}" in printed

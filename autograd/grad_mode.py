@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Callable
+from operator import attrgetter
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -29,25 +30,24 @@ class _State(threading.local):
         self._inference = False
         self.anomaly = False
         self.saved: list[tuple[str, bool]] = []
-        self.off = False  # grad mode is off, and this thread holds an entry in SWITCHED for it
 
-    @property
-    def grad_mode(self) -> bool:
-        """The grad mode switches set (what ``is_grad_enabled`` says)."""
-        return self._grad_mode
-
-    @grad_mode.setter
-    def grad_mode(self, mode: bool) -> None:
+    def _set_grad_mode(self, mode: bool) -> None:
         """Sets grad mode; while it is off the thread holds one entry in SWITCHED, whoever turned it off
         (a switch, or set_grad_enabled, which keeps no stack) and whoever turns it on again."""
-        self._grad_mode = mode
-        self.grad_enabled = mode and not self._inference
-        if mode == self.off:
-            self.off = not mode
+        if (not mode) is not (not self._grad_mode):  # a change: on -> off takes an entry, off -> on gives it
             if mode:
                 SWITCHED.pop()
             else:
                 SWITCHED.append(None)
+        self._grad_mode = mode
+        self.grad_enabled = mode and not self._inference
+
+    # read by every switch: a C getter (no Python frame) over the thread's flag
+    grad_mode = property(
+        attrgetter("_grad_mode"),
+        _set_grad_mode,
+        doc="The grad mode switches set (what ``is_grad_enabled`` says).",
+    )
 
     @property
     def inference(self) -> bool:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from itertools import compress, count
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -242,13 +243,7 @@ class Tensor(Node):
         array = value._data if isinstance(value, Tensor) else np.asarray(value)
         self._data = array
 
-    @property
-    def grad(self) -> Tensor | None:
-        """The gradient that backward added up for this tensor (None until then)."""
-        return self._grad
-
-    @grad.setter
-    def grad(self, value: Tensor | None) -> None:
+    def _set_grad(self, value: Tensor | None) -> None:
         """A gradient set by hand must fit the tensor, as in torch: an optimiser would broadcast it."""
         if value is not None:
             if not isinstance(value, Tensor):
@@ -266,6 +261,13 @@ class Tensor(Node):
                     f"'{self.dtype}': the gradient must match the tensor's dtype"
                 )
         self._grad = value
+
+    # read on every optimiser step: a C getter (no Python frame), the setter validates as torch does
+    grad = property(
+        attrgetter("_grad"),
+        _set_grad,
+        doc="The gradient that backward added up for this tensor (None until then).",
+    )
 
     # ----- shapes, dtypes and conversions ---------------------------------------------------
     @property

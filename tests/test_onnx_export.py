@@ -97,3 +97,39 @@ def test_comparisons_and_argmax_are_recorded():
         return autograd.where(mask, x, y * 0.5), x.argmax(-1), (x != y).float().sum(1)
 
     run_both(fn, [(4,), (4,)])
+
+
+@pytest.mark.parametrize(
+    ("cls", "options"),
+    [
+        (nn.LSTM, {}),
+        (nn.GRU, {"batch_first": True}),
+        (nn.LSTM, {"num_layers": 2, "bidirectional": True, "batch_first": True}),
+        (nn.GRU, {"num_layers": 2, "bidirectional": True}),
+        (nn.RNN, {"nonlinearity": "relu"}),
+    ],
+)
+def test_recurrent_layers_become_onnx_lstm_gru_rnn(cls, options):
+    autograd.manual_seed(1)
+    layer = cls(3, 4, **options)
+    first = options.get("batch_first", False)
+
+    def fn(x):  # x: (N, L, 3); the layer sees its own layout
+        out, state = layer(x if first else x.transpose(0, 1))
+        return (out, *state) if isinstance(state, tuple) else (out, state)
+
+    proto = run_both(fn, [(5, 3)])
+    assert {"LSTM": "LSTM", "GRU": "GRU", "RNN": "RNN"}[cls.__name__] in op_types(proto)
+
+
+@pytest.mark.parametrize("batch_first", [True, False])
+def test_transformer_encoder_layer(batch_first):
+    autograd.manual_seed(2)
+    layer = nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, batch_first=batch_first).eval()
+
+    def fn(x):  # x: (N, L, 8)
+        out = layer(x if batch_first else x.transpose(0, 1))
+        return out if batch_first else out.transpose(0, 1)
+
+    proto = run_both(fn, [(4, 8)])
+    assert "Softmax" in op_types(proto)

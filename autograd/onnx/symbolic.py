@@ -214,6 +214,49 @@ def _index(g: Graph, a: Var, index: Any) -> str:
     return out if out != a.name else g.node("Identity", [out])
 
 
+_GATE_ORDER = {"LSTM": (0, 3, 1, 2), "GRU": (1, 0, 2), "RNN_TANH": (0,), "RNN_RELU": (0,)}  # torch -> ONNX
+
+
+def _state(g: Graph, state: Any, dtype: np.dtype) -> str:
+    """A recurrence's initial state as ONNX's [1, N, H], or "" when it is the constant zeros (ONNX's
+    default, which also holds at any batch size)."""
+    if state is None or not isinstance(state, Var) and not np.any(state):
+        return ""
+    return g.node("Unsqueeze", [g.value(state, dtype), g.ints([0])])
+
+
+def _recurrence(
+    g: Graph, x_parts: Var, h0: Any, c0: Any, w_hh: Any, b_hh: Any, mode: str, reverse: bool
+) -> str:
+    """nn's one direction of one layer, from the inputs' share of the gates (L, N, G*H), as ONNX's LSTM,
+    GRU (linear_before_reset, torch's n gate) or RNN: ONNX's W is the permutation of torch's gate order
+    to ONNX's, R and B are torch's weight_hh and bias_hh gathered into ONNX's order (so the initializers
+    keep their names). The result is nn's: the outputs (L, N, H), an LSTM's last cell state appended."""
+    dtype = g.out.dtype
+    size = np.shape(w_hh.array if isinstance(w_hh, Var) else w_hh)[1]
+    order = np.concatenate([np.arange(b * size, (b + 1) * size) for b in _GATE_ORDER[mode]])
+    gathered = g.ints(order)
+    w = g.const(np.eye(len(order), dtype=dtype)[order][None])
+    r = g.node("Unsqueeze", [g.node("Gather", [g.value(w_hh, dtype), gathered], axis=0), g.ints([0])])
+    b = ""
+    if b_hh is not None:
+        b_r = g.node("Gather", [g.value(b_hh, dtype), gathered], axis=0)
+        b = g.node(
+            "Unsqueeze", [g.node("Concat", [g.const(np.zeros(len(order), dtype)), b_r], axis=0), g.ints([0])]
+        )
+    inputs = [g.value(x_parts, dtype), w, r, b, "", _state(g, h0, dtype)]
+    direction = "reverse" if reverse else "forward"
+    if mode == "LSTM":
+        y, _, y_c = g.node("LSTM", [*inputs, _state(g, c0, dtype)], 3, hidden_size=size, direction=direction)
+        return g.node("Concat", [g.node("Squeeze", [y, g.ints([1])]), y_c], axis=0)
+    if mode == "GRU":
+        y = g.node("GRU", inputs, 1, hidden_size=size, direction=direction, linear_before_reset=1)
+    else:
+        act = "Tanh" if mode == "RNN_TANH" else "Relu"
+        y = g.node("RNN", inputs, 1, hidden_size=size, direction=direction, activations=[act])
+    return g.node("Squeeze", [y, g.ints([1])])
+
+
 def _dtype(*values: Any) -> np.dtype:
     """The common dtype of a comparison's operands (a number takes the tensor's)."""
     return np.result_type(*[v.dtype if isinstance(v, (Var, np.ndarray)) else v for v in values])
@@ -320,5 +363,6 @@ SYMBOLIC: dict[str, Rule] = {
     "Expand": _expand,
     "Cat": _cat,
     "Index": _index,
+    "Recurrence": _recurrence,
 }
 SYMBOLIC.update(METHOD_RULES)  # registered methods computed outside the ops, by their names

@@ -569,6 +569,11 @@ def _inplace(t: Tensor, op: Any, write: Callable[..., Any], *args: Any) -> Tenso
     counter = _storage(t)
     counter[0] += 1
     counter[1] = t._read = False
+    if any(s is result._data for s in t._saved or ()):
+        # the op saved its result (exp_, sqrt_): that is t's storage now, so create_graph finds t by it and
+        # a later in-place change of t makes backward refuse
+        t._saved = tuple(t._data if s is result._data else s for s in t._saved)
+        t._versions = [(None, counter[0]) if o is result else (o, v) for o, v in t._versions or ()]
     return t
 
 

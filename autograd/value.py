@@ -390,13 +390,17 @@ def _lift_or_raise(x: Any, op: str) -> Value:
     return value
 
 
+LIFTED = "a number lifted into the graph"  # the _ctx of such a leaf (leaves' _ctx is otherwise unused)
+
+
 def _constant(data: float) -> Value:
+    """A leaf for a plain number in an expression (the 2 of ``x * 2``), marked so drawings can say so."""
     out = _new(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
     out._op = ""
-    out._ctx = None
+    out._ctx = LIFTED
     out._prev = ()
     out._acc = None
     return out

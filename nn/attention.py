@@ -28,7 +28,7 @@ from .module import Module, Parameter
 
 def _dropout(x: Tensor, p: float) -> Tensor:
     """Dropout of the attention weights (the one place it is applied; nn.functional.dropout does it)."""
-    return x if p == 0 else F.dropout(x, p, True)  # type: ignore[attr-defined]
+    return x if p == 0 else F.dropout(x, p, True)
 
 
 def _float_mask(mask: Tensor | np.ndarray, dtype: np.dtype, masked_when: bool) -> np.ndarray:

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 import autograd
-from autograd.viz import render
+from autograd.viz import all_gradients, render
 
 from .data import DATASETS, DataLoader, TensorDataset
 from .metrics import accuracy, as_numpy
@@ -319,7 +319,8 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     plot_decision_boundary(model, recipe, X, y, boundary, title)
     plot_history(history, curve)
     weights = save(model, args.out / "model.npz")
-    graph = render(recipe.loss()(model(inputs), targets), args.out / "mlp.svg", model=model)
+    loss = recipe.loss()(model(inputs), targets)  # drawn top to bottom, every node with its gradient
+    graph = render(loss, args.out / "mlp.svg", model=model, rankdir="TB", grads=all_gradients(loss))
     print(model)
     print(f"final loss {history.loss[-1]:.4f}  final training accuracy {final:.2%}")
     if history.dead_relu and history.dead_relu[-1] is not None:

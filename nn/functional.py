@@ -14,7 +14,15 @@ import numpy as np
 
 import autograd
 from autograd import Function, Tensor, no_grad, where
+from autograd.ops import function as dual
+from autograd.ops.activation_more import Gelu, Hardtanh, Silu, gelu_tanh, in_place
+from autograd.ops.activation_more import Softplus as _Softplus
 from autograd.ops.function import Op
+
+from .batchnorm import batch_norm
+from .dropout import dropout
+from .normalization import group_norm, layer_norm
+from .sparse import embedding, one_hot
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -59,6 +67,48 @@ def softmax(x: Tensor, dim: int) -> Tensor:
 def log_softmax(x: Tensor, dim: int) -> Tensor:
     """x - logsumexp(x) along ``dim``: the log-probabilities, finite for any finite logits."""
     return x.log_softmax(dim)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x Phi(x), Phi the standard normal cdf (``approximate="tanh"``: torch's tanh approximation)."""
+    if approximate == "none":
+        return Gelu.apply(input)
+    if approximate == "tanh":
+        return gelu_tanh(input)
+    raise RuntimeError(f"approximate argument must be either none or tanh, got {approximate!r}")
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """x sigmoid(x) (swish); ``inplace`` writes into ``input``."""
+    return in_place(Silu, input) if inplace else Silu.apply(input)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + e^(beta x)) / beta, a smooth relu; x itself where beta x > threshold."""
+    return _Softplus.apply(input, beta, threshold)
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
+    """x clipped into [min_val, max_val] (no gradient at or beyond the bounds); ``inplace`` writes into
+    ``input``."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return in_place(Hardtanh, input, min_val, max_val) if inplace else Hardtanh.apply(input, min_val, max_val)
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y_k = x1 A_k x2 + b_k for inputs (*, in1) and (*, in2), weight (out, in1, in2): one matmul of x1
+    with the weights laid out (in1, out * in2), then a product with x2 summed over in2."""
+    if weight.ndim != 3 or input1.shape[-1:] != weight.shape[1:2] or input2.shape[-1:] != weight.shape[2:]:
+        raise RuntimeError(f"bilinear: inputs {list(input1.shape)} and {list(input2.shape)} do not fit "
+                           f"weight {list(weight.shape)} (out, in1, in2)")
+    if tuple(input1.shape[:-1]) != tuple(input2.shape[:-1]):
+        raise RuntimeError(f"bilinear: input1 and input2 must have the same leading dimensions, got "
+                           f"{list(input1.shape)} and {list(input2.shape)}")
+    out_features, in1, in2 = weight.shape
+    mixed = input1 @ weight.permute(1, 0, 2).reshape(in1, out_features * in2)
+    out = (mixed.reshape(*input1.shape[:-1], out_features, in2) * input2.unsqueeze(-2)).sum(-1)
+    return out if bias is None else out + bias
 
 
 def step(x: Tensor) -> Tensor:
@@ -116,30 +166,69 @@ class _BinaryCrossEntropy(Function):
 _BCE_EPS = 1e-12
 
 
-def binary_cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
-    """-(t log p + (1 - t) log(1 - p)) for probabilities ``input``; each log is clamped at -100, as torch."""
+def _weighted(loss: Tensor, weight: Tensor | None) -> Tensor:
+    return loss if weight is None else loss * weight
+
+
+def _constant(function: str, argument: str, value: Tensor | None) -> None:
+    """torch's error for a tensor that requires grad where its function has no gradient for it."""
+    if value is not None and value.requires_grad:
+        raise RuntimeError(f"The function '{function}' is not differentiable with respect to argument "
+                           f"'{argument}'. This input cannot have requires_grad True.")
+
+
+def binary_cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """-w (t log p + (1 - t) log(1 - p)) for probabilities ``input`` in [0, 1] (else an error, as torch);
+    each log is clamped at -100, as torch; ``weight`` rescales each element (broadcast)."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _same_shape("binary_cross_entropy", input, target)
-    return _reduce(_BinaryCrossEntropy.apply(input, target), reduction)
+    _constant("binary_cross_entropy", "weight", weight)
+    p = input.detach().numpy()
+    if not np.all((p >= 0) & (p <= 1)):
+        raise RuntimeError("binary_cross_entropy: all elements of input should be between 0 and 1")
+    return _reduce(_weighted(_BinaryCrossEntropy.apply(input, target), weight), reduction)
 
 
 class _BinaryCrossEntropyWithLogits(Op):
     """Elementwise BCE of sigmoid(x) from the logits x, fused into one node on arrays: the forward
-    max(x, 0) - x t + log(1 + e^-|x|) never overflows (exp only sees -|x| <= 0), and the backward is one
-    expression, d/dx = sigmoid(x) - t and d/dt = -x, instead of a chain through a dozen ops. As a built-in
-    ``Op`` its backward also runs on Tensors, so it is differentiable again (create_graph)."""
+    (1 - t) x + w_p softplus(-x), with w_p = (pos_weight - 1) t + 1 (1 without pos_weight) and
+    softplus(-x) = max(-x, 0) + log(1 + e^-|x|), never overflows (exp only sees -|x| <= 0), and the
+    backward is one expression, d/dx = (1 - t) - w_p sigmoid(-x) (sigmoid(x) - t without pos_weight),
+    d/dt = -x + (pos_weight - 1) softplus(-x) (pos_weight is a constant, as torch's). As a built-in ``Op``
+    its backward also runs on Tensors, so it is differentiable again (create_graph)."""
 
     __slots__ = ()
 
     @staticmethod
-    def forward(ctx: Any, x: Any, t: Any) -> Any:
-        ctx._saved = (x, t)
-        return np.maximum(x, 0) - x * t + np.log1p(np.exp(-np.abs(x)))
+    def forward(ctx: Any, x: Any, t: Any, pos_weight: Any) -> Any:
+        ctx._saved = (x, t, pos_weight)
+        if pos_weight is None:
+            return np.maximum(x, 0) - x * t + np.log1p(np.exp(-np.abs(x)))
+        return (1 - t) * x + ((pos_weight - 1) * t + 1) * _softplus_neg(x)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple[Any, Any]:
-        x, t = ctx._saved
-        d_x = grad * (_sigmoid(x) - t) if ctx._needs[0] else None
-        return d_x, -grad * x if ctx._needs[1] else None
+    def backward(ctx: Any, grad: Any) -> tuple[Any, Any, Any]:
+        x, t, pos_weight = ctx._saved
+        if pos_weight is None:
+            d_x = grad * (_sigmoid(x) - t) if ctx._needs[0] else None
+            return d_x, -grad * x if ctx._needs[1] else None, None
+        d_x = grad * ((1 - t) - ((pos_weight - 1) * t + 1) * _sigmoid(-x)) if ctx._needs[0] else None
+        d_t = grad * ((pos_weight - 1) * _softplus_neg(x) - x) if ctx._needs[1] else None
+        return d_x, d_t, None
+
+
+def _softplus_neg(x: Any) -> Any:
+    """log(1 + e^-x) of an array (overflow-free) or a tensor (differentiable)."""
+    if isinstance(x, Tensor):
+        return _Softplus.apply(-x, 1.0, np.inf)
+    return np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))
 
 
 def _sigmoid(x: Any) -> Any:
@@ -147,47 +236,239 @@ def _sigmoid(x: Any) -> Any:
     return x.sigmoid() if isinstance(x, Tensor) else np.exp(-np.logaddexp(0, -x))
 
 
-def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
-    """BCE of ``sigmoid(input)`` computed from the logits, stable for any of them."""
+def binary_cross_entropy_with_logits(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    pos_weight: Tensor | None = None,
+) -> Tensor:
+    """BCE of ``sigmoid(input)`` computed from the logits, stable for any of them; ``pos_weight`` weighs
+    the positive term of each class (broadcast along the last dimension), ``weight`` each element."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _same_shape("binary_cross_entropy_with_logits", input, target)
-    return _reduce(_BinaryCrossEntropyWithLogits.apply(input, target), reduction)
+    _constant("binary_cross_entropy_with_logits", "weight", weight)
+    _constant("binary_cross_entropy_with_logits", "pos_weight", pos_weight)
+    loss = _BinaryCrossEntropyWithLogits.apply(input, target, pos_weight)
+    return _reduce(_weighted(loss, weight), reduction)
 
 
-def nll_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
-    """-input[i, target[i]]: the negative log-likelihood of class indices given log-probabilities (N, C), or
-    of one sample's (C,) and its class index (), as torch."""
-    if input.ndim == 1 and target.ndim == 0:
-        return nll_loss(input.unsqueeze(0), target.unsqueeze(0), reduction).reshape(())
-    if input.ndim != 2 or target.ndim != 1 or target.shape[0] != input.shape[0]:
-        raise ValueError(f"nll_loss: expected input (N, C) and class indices (N,), or (C,) and (), got "
-                         f"{tuple(input.shape)} and {tuple(target.shape)}")
+def legacy_reduction(size_average: bool | None, reduce: bool | None, reduction: str) -> str:
+    """torch's deprecated ``size_average``/``reduce`` pair as a ``reduction`` (they win when given)."""
+    if size_average is None and reduce is None:
+        return reduction
+    if reduce is False:
+        return "none"
+    return "sum" if size_average is False else "mean"
+
+
+def _class_targets(name: str, input: Tensor, target: Tensor, weight: Tensor | None) -> None:
+    """Checks class-index targets against input (N, C, d1, ...): target (N, d1, ...) of integers, weight
+    (C,)."""
     if target.dtype.kind not in "iu":
-        raise TypeError(f"nll_loss: class indices must be integers, got {target.dtype}")
-    t = target.numpy()
-    if t.size and (t.min() < 0 or t.max() >= input.shape[1]):
-        raise IndexError(f"nll_loss: class indices must be in [0, {input.shape[1]}), "
-                         f"got {t.min()}..{t.max()}")
-    return _reduce(-input[np.arange(input.shape[0]), target], reduction)
+        raise TypeError(f"{name}: class indices must be integers, got {target.dtype}")
+    if input.ndim < 2 or tuple(target.shape) != (input.shape[0], *input.shape[2:]):
+        raise ValueError(f"{name}: expected input (N, C, d1, ...) and class indices (N, d1, ...), or (C,) "
+                         f"and (), got {tuple(input.shape)} and {tuple(target.shape)}")
+    if weight is not None and tuple(weight.shape) != (input.shape[1],):
+        raise RuntimeError(f"{name}: weight tensor should be defined either for all {input.shape[1]} classes "
+                           f"or no classes but got weight tensor of shape: {list(weight.shape)}")
 
 
-def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
-    """Softmax cross-entropy from logits (N, C) and class indices (N,) (or class probabilities (N, C)):
-    ``nll_loss(log_softmax(input, 1), target)``, stable for any logits. One sample may come unbatched, as
-    torch: logits (C,) with a class index () or probabilities (C,)."""
+def _class_last(input: Tensor) -> Tensor:
+    """Input (N, C, d1, ...) as (N * d1 * ..., C): one row of class scores per target."""
+    if input.ndim == 2:
+        return input
+    order = (0, *range(2, input.ndim), 1)
+    return input.permute(order).reshape(-1, input.shape[1])
+
+
+def nll_loss(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average: bool | None = None,
+    ignore_index: int = -100,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """-weight[t] input[i, t] for each target class index t: the negative log-likelihood of
+    log-probabilities (N, C, d1, ...) (or one sample's (C,)) given targets (N, d1, ...) (or ()). Targets
+    equal to ``ignore_index`` count for nothing; "mean" divides by the sum of the targets' weights."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    if input.ndim == 1 and target.ndim == 0:
+        out = nll_loss(input.unsqueeze(0), target.unsqueeze(0), weight, None, ignore_index, None, reduction)
+        return out[0] if reduction == "none" else out
+    _class_targets("nll_loss", input, target, weight)
+    _constant("nll_loss_forward", "weight", weight)
+    t = target.numpy().reshape(-1)
+    kept = t != ignore_index
+    classes = input.shape[1]
+    if kept.any() and (t[kept].min() < 0 or t[kept].max() >= classes):
+        raise IndexError(f"nll_loss: class indices must be in [0, {classes}) (or ignore_index "
+                         f"{ignore_index}), got {t[kept].min()}..{t[kept].max()}")
+    safe = np.where(kept, t, 0)
+    w = kept.astype(input.dtype) if weight is None else weight.numpy()[safe] * kept
+    picked = -_class_last(input)[np.arange(t.size), safe] * Tensor(w.astype(input.dtype, copy=False))
+    if reduction == "mean":  # nothing counted: nan, with zero gradients, as torch
+        total = float(w.sum())
+        return picked.sum() / total if total else picked.sum() + np.nan
+    return _reduce(picked.reshape(target.shape), reduction)
+
+
+def cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average: bool | None = None,
+    ignore_index: int = -100,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
+    """Softmax cross-entropy from logits (N, C, d1, ...) and class indices (N, d1, ...) (or class
+    probabilities of the input's shape): ``nll_loss(log_softmax(input, 1), target)``, stable for any
+    logits, with torch's ``weight``, ``ignore_index`` and ``label_smoothing`` (the target mixed with the
+    uniform distribution: (1 - eps) nll + eps / C * (-sum of the log-probabilities)). One sample may come
+    unbatched, as torch: logits (C,) with a class index () or probabilities (C,)."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     if input.ndim == 1:
-        return cross_entropy(input.unsqueeze(0), target.unsqueeze(0), reduction).reshape(())
-    if input.ndim != 2:
-        raise ValueError(f"cross_entropy: expected logits of shape (N, C) or (C,), got {tuple(input.shape)}")
-    if target.dtype.kind == "f" and tuple(target.shape) != tuple(input.shape):
+        out = cross_entropy(input.unsqueeze(0), target.unsqueeze(0), weight, None, ignore_index, None,
+                            reduction, label_smoothing)  # fmt: skip
+        return out[0] if reduction == "none" else out
+    if input.ndim == 0:
+        raise ValueError("cross_entropy: expected logits of shape (N, C, d1, ...) or (C,), got ()")
+    log_p = input.log_softmax(1)
+    classes = input.shape[1]
+    if target.dtype.kind == "f":
+        return _soft_cross_entropy(log_p, target, weight, ignore_index, reduction, label_smoothing)
+    loss = nll_loss(log_p, target, weight, None, ignore_index, None, reduction)
+    if label_smoothing == 0.0:
+        return loss
+    t = target.numpy()
+    kept = t != ignore_index
+    scores = log_p if weight is None else log_p * weight.reshape((classes,) + (1,) * (input.ndim - 2))
+    smooth = where(kept, -scores.sum(1), 0.0)  # as torch's masked_fill: no gradient through ignored ones
+    if reduction == "mean":
+        smooth = smooth.sum() / float(kept.sum() if weight is None else weight.numpy()[t[kept]].sum())
+    else:
+        smooth = _reduce(smooth, reduction)
+    return (1 - label_smoothing) * loss + smooth * (label_smoothing / classes)
+
+
+def _soft_cross_entropy(
+    log_p: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int, reduction: str, smoothing: float
+) -> Tensor:
+    """Cross-entropy against class probabilities (the input's shape), as torch: "mean" averages over the
+    N * d1 * ... samples."""
+    if tuple(target.shape) != tuple(log_p.shape):
         raise ValueError(
             f"cross_entropy: target of shape {tuple(target.shape)} and dtype {target.dtype} fits neither "
-            f"form: class indices must be an integer tensor of shape ({input.shape[0]},) (use "
-            f"target.long()), class probabilities a float tensor of the input's shape {tuple(input.shape)}"
+            f"form: class indices must be an integer tensor of shape {(log_p.shape[0], *log_p.shape[2:])} "
+            f"(use target.long()), class probabilities a float tensor of the input's shape "
+            f"{tuple(log_p.shape)}"
         )
-    log_p = input.log_softmax(1)
-    if target.dtype.kind == "f":
-        return _reduce(-(target * log_p).sum(1), reduction)
-    return nll_loss(log_p, target, reduction)
+    if ignore_index >= 0:
+        raise RuntimeError("cross_entropy: ignore_index is not supported for floating point target")
+    classes = log_p.shape[1]
+    if smoothing > 0:
+        target = target * (1 - smoothing) + smoothing / classes
+    if weight is not None:
+        log_p = log_p * weight.reshape((classes,) + (1,) * (log_p.ndim - 2))
+    loss = -(log_p * target).sum(1)
+    return _reduce(loss, reduction)
+
+
+def l1_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """|input - target| (its gradient at 0 is 0, as torch)."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    _same_shape("l1_loss", input, target)
+    return _reduce((input - target).abs(), reduction)
+
+
+def _quadratic_then_linear(input: Tensor, target: Tensor, beta: float, slope: float) -> Tensor:
+    """0.5 d^2 / beta * slope where |d| < beta, else slope (|d| - 0.5 beta): smooth L1 (slope 1) and Huber
+    (slope beta = delta)."""
+    diff = input - target
+    size = diff.abs()
+    return where(size < beta, diff * diff * (0.5 * slope / beta), (size - 0.5 * beta) * slope)
+
+
+def smooth_l1_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    beta: float = 1.0,
+) -> Tensor:
+    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target); L1 at beta = 0."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    if beta == 0:
+        return l1_loss(input, target, reduction=reduction)
+    _same_shape("smooth_l1_loss", input, target)
+    return _reduce(_quadratic_then_linear(input, target, beta, 1.0), reduction)
+
+
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta): smooth L1 times delta."""
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    _same_shape("huber_loss", input, target)
+    return _reduce(_quadratic_then_linear(input, target, delta, delta), reduction)
+
+
+class _XLogX(Op):
+    """t log t, 0 at t = 0 (torch's xlogy(t, t)); d/dt = log t + 1, nan at t = 0 as torch's."""
+
+    __slots__ = ()
+    _operands = 1
+    _edges = True
+
+    @staticmethod
+    def forward(ctx: Any, t: Any) -> Any:
+        zero = t == 0
+        ctx._saved = (t, zero)
+        return np.where(zero, 0.0, t * np.log(t)).astype(t.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        t, zero = ctx._saved
+        return dual.where(zero, np.nan, g * (dual.log(t) + 1))
+
+
+def kl_div(
+    input: Tensor,
+    target: Tensor,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    log_target: bool = False,
+) -> Tensor:
+    """target (log target - input) for log-probabilities ``input`` (0 where target is 0), or with
+    ``log_target`` e^target (target - input). "batchmean" divides the sum by the batch size (the true
+    KL divergence); "mean" by the number of elements, as torch."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    _same_shape("kl_div", input, target)
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        loss = _XLogX.apply(target) - target * input
+    if reduction == "batchmean":
+        return loss.sum() / (input.shape[0] if input.ndim else 1)
+    return _reduce(loss, reduction)
 
 
 def hinge_loss(input: Tensor, target: Tensor, margin: float = 1.0, reduction: str = "mean") -> Tensor:
@@ -200,6 +481,21 @@ from .attention import scaled_dot_product_attention  # noqa: E402 - attention us
 
 __all__ = [
     "REDUCTIONS",
+    "batch_norm",
+    "bilinear",
+    "dropout",
+    "embedding",
+    "gelu",
+    "group_norm",
+    "hardtanh",
+    "huber_loss",
+    "kl_div",
+    "l1_loss",
+    "layer_norm",
+    "one_hot",
+    "silu",
+    "smooth_l1_loss",
+    "softplus",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "cross_entropy",

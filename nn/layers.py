@@ -1,4 +1,5 @@
-"""``Linear``: the fully connected layer y = x W^T + b, initialised as torch does."""
+"""``Linear``: the fully connected layer y = x W^T + b, and ``Bilinear``, y = x1 A x2 + b, initialised as
+torch does."""
 
 from __future__ import annotations
 
@@ -60,4 +61,39 @@ class Linear(Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={bias}"
 
 
-__all__ = ["Linear"]
+class Bilinear(Module):
+    """y_k = x1 weight[k] x2 + bias[k] with weight (out_features, in1_features, in2_features), bias
+    (out_features,), both uniform in +-1/sqrt(in1_features) as torch."""
+
+    def __init__(
+        self,
+        in1_features: int,
+        in2_features: int,
+        out_features: int,
+        bias: bool = True,
+        dtype: Any = None,
+        generator: np.random.Generator | None = None,
+    ) -> None:
+        super().__init__()
+        self.in1_features = in1_features
+        self.in2_features = in2_features
+        self.out_features = out_features
+        dtype = dtypes.as_dtype(dtype or dtypes.float32)
+        bound = 1.0 / math.sqrt(in1_features)
+        self.weight = Parameter(np.zeros((out_features, in1_features, in2_features), dtype=dtype))
+        init.uniform_(self.weight, -bound, bound, generator)
+        if bias:
+            self.bias = Parameter(np.zeros(out_features, dtype=dtype))
+            init.uniform_(self.bias, -bound, bound, generator)
+        else:
+            self.register_parameter("bias", None)
+
+    def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")
+
+
+__all__ = ["Bilinear", "Linear"]

@@ -2,7 +2,8 @@
 
 A module registers the ``Parameter``s and sub-modules assigned to its attributes, in definition order,
 so ``parameters()`` and ``named_parameters()`` (names like ``"0.weight"``, ``"layers.1.bias"``) walk the
-tree as torch does, and ``state_dict()`` / ``load_state_dict()`` move the weights in and out.
+tree as torch does, and ``state_dict()`` / ``load_state_dict()`` move the weights in and out, with the
+persistent buffers (``register_buffer``: state that is not learned, like BatchNorm's running statistics).
 """
 
 from __future__ import annotations
@@ -44,12 +45,16 @@ class Module:
     training: bool
     _parameters: dict[str, Parameter | None]
     _modules: dict[str, Module | None]
+    _buffers: dict[str, Tensor | None]
+    _non_persistent_buffers_set: set[str]
     _forward_hooks: dict[int, Hook]
 
     def __init__(self) -> None:
         object.__setattr__(self, "training", True)
         object.__setattr__(self, "_parameters", {})
         object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "_buffers", {})
+        object.__setattr__(self, "_non_persistent_buffers_set", set())
         object.__setattr__(self, "_forward_hooks", {})
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
@@ -77,6 +82,12 @@ class Module:
             self.register_parameter(name, value)
         elif isinstance(value, Module):
             self.add_module(name, value)
+        elif name in self._buffers:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"cannot assign '{type(value).__name__}' object to buffer '{name}' "
+                                "(torch Tensor or None required)")
+            self._buffers[name] = value
+            object.__setattr__(self, name, value)
         elif name in self._parameters or name in self._modules:
             is_param = name in self._parameters
             kind, expected = ("parameter", "Parameter") if is_param else ("child module", "Module")
@@ -91,6 +102,8 @@ class Module:
     def __delattr__(self, name: str) -> None:
         self._parameters.pop(name, None)
         self._modules.pop(name, None)
+        self._buffers.pop(name, None)
+        self._non_persistent_buffers_set.discard(name)
         object.__delattr__(self, name)
 
     # Registered parameters and modules are also plain attributes (kept in step by __setattr__ and
@@ -102,6 +115,7 @@ class Module:
             raise TypeError(f"register_parameter: {name!r} must be a Parameter or None, "
                             f"got {type(param).__name__}")
         self._modules.pop(name, None)
+        self._buffers.pop(name, None)
         self._parameters[name] = param
         object.__setattr__(self, name, param)
 
@@ -111,8 +125,27 @@ class Module:
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {name!r} must be a Module, got {type(module).__name__}")
         self._parameters.pop(name, None)
+        self._buffers.pop(name, None)
         self._modules[name] = module
         object.__setattr__(self, name, module)
+
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        """Registers ``tensor`` as state that is not learned (no gradient, not in ``parameters()``) but moves
+        with the module; a ``persistent`` one is in ``state_dict`` (``None`` reserves the name)."""
+        _check_name(name)
+        if name in self.__dict__ and name not in self._buffers:
+            raise KeyError(f"attribute '{name}' already exists")
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
+                            "(torch Tensor or None required)")
+        self._parameters.pop(name, None)
+        self._modules.pop(name, None)
+        self._buffers[name] = tensor
+        if persistent:
+            self._non_persistent_buffers_set.discard(name)
+        else:
+            self._non_persistent_buffers_set.add(name)
+        object.__setattr__(self, name, tensor)
 
     # ----- walking the tree ------------------------------------------------------------------
     def named_children(self) -> Iterator[tuple[str, Module]]:
@@ -163,6 +196,24 @@ class Module:
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
+    def named_buffers(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Tensor]]:
+        """``("bn.running_mean", t)`` pairs of every buffer (persistent or not), as ``named_parameters``."""
+        seen: set[int] = set()
+        modules = self.named_modules(prefix, remove_duplicate) if recurse else iter([(prefix, self)])
+        for module_name, module in modules:
+            for name, buffer in module._buffers.items():
+                if buffer is None or id(buffer) in seen:
+                    continue
+                if remove_duplicate:
+                    seen.add(id(buffer))
+                yield (f"{module_name}.{name}" if module_name else name), buffer
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        for _, buffer in self.named_buffers(recurse=recurse):
+            yield buffer
+
     def apply(self, fn: Callable[[Module], None]) -> Module:
         """Calls ``fn`` on every sub-module, then on this one (as torch, e.g. to re-initialise)."""
         for module in self.children():
@@ -189,7 +240,7 @@ class Module:
     def to(self, *args: Any, **kwargs: Any) -> Module:
         """Moves the module as torch's forms ask: ``to(device)`` (the CPU: nothing to move), ``to(dtype)``,
         ``to(device, dtype)``, ``to(tensor)``, ``to(memory_format=...)``; a dtype converts every parameter
-        (and its gradient) in place, and must be floating. Returns self."""
+        (and its gradient) and every floating buffer in place, and must be floating. Returns self."""
         _, target, _, _, _ = devices.parse_to("Module.to", *args, **kwargs)
         if target is None:
             return self
@@ -201,6 +252,10 @@ class Module:
             param.data = param.data.to(target)
             if param.grad is not None:
                 param.grad = param.grad.to(target)
+        for module in self.modules():
+            for name, buffer in module._buffers.items():
+                if buffer is not None and dtypes.is_floating(buffer.dtype):
+                    setattr(module, name, buffer.to(target))
         return self
 
     def cpu(self) -> Module:
@@ -227,17 +282,26 @@ class Module:
 
     # ----- weights in and out ----------------------------------------------------------------
     def state_dict(self) -> OrderedDict[str, Tensor]:
-        """Every parameter as a detached tensor sharing its storage (as torch), under every name it has (a
-        layer used twice is saved under both, as torch)."""
-        return OrderedDict(
-            (name, param.detach()) for name, param in self.named_parameters(remove_duplicate=False)
-        )
+        """Every parameter and persistent buffer as a detached tensor sharing its storage (as torch), module
+        by module (its parameters, then its buffers), under every name it has (a layer used twice is saved
+        under both, as torch)."""
+        return OrderedDict((name, value.detach()) for name, value in self._state())
+
+    def _state(self) -> Iterator[tuple[str, Tensor]]:
+        """The ``state_dict`` entries under every name, in torch's order: per module its parameters, then
+        its persistent buffers."""
+        for module_name, module in self.named_modules(remove_duplicate=False):
+            transient = module._non_persistent_buffers_set
+            buffers = [(n, b) for n, b in module._buffers.items() if n not in transient]
+            for name, value in [*module._parameters.items(), *buffers]:
+                if value is not None:
+                    yield (f"{module_name}.{name}" if module_name else name), value
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> None:
         """Copies values into the parameters after checking them all: with ``strict`` every name must be the
         model's and every parameter named (one of a shared one's names will do); shapes must always match.
         On any error nothing is changed."""
-        own = dict(self.named_parameters(remove_duplicate=False))
+        own = dict(self._state())
         arrays: dict[str, np.ndarray] = {}
         for name, value in state_dict.items():
             if name not in own:

@@ -249,7 +249,7 @@ class RNNBase(Module):
         """Dropout between layers, in training only: the one place it is applied."""
         if not self.training or self.dropout == 0:
             return x
-        return F.dropout(x, self.dropout, True)  # type: ignore[attr-defined]
+        return F.dropout(x, self.dropout, True)
 
     def _check_state(self, hx: Tensor, expected: tuple[int, ...], name: str) -> None:
         if tuple(hx.shape) != expected:

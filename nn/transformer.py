@@ -16,40 +16,11 @@ from autograd import Tensor, dtypes
 
 from . import functional as F  # noqa: N812 - torch's alias
 from .attention import MultiheadAttention
+from .container import ModuleList
+from .dropout import Dropout
 from .layers import Linear
-from .module import Module, Parameter, Sequential
-
-
-def _layer_norm(x: Tensor, weight: Tensor | None, bias: Tensor | None, eps: float) -> Tensor:
-    """(x - mean) / sqrt(var + eps) over the last dimension, then * weight + bias."""  # F.layer_norm at merge
-    centred = x - x.mean(-1, keepdim=True)
-    out = centred / ((centred * centred).mean(-1, keepdim=True) + eps).sqrt()
-    out = out if weight is None else out * weight
-    return out if bias is None else out + bias
-
-
-class _LayerNorm(Module):  # replaced by nn.LayerNorm at merge
-    """LayerNorm over the last dimension, with torch's parameters ``weight`` (ones) and ``bias`` (zeros)."""
-
-    def __init__(self, size: int, eps: float, bias: bool, dtype: Any) -> None:
-        super().__init__()
-        self.eps = eps
-        self.weight = Parameter(np.ones(size, dtype))
-        self.bias = Parameter(np.zeros(size, dtype)) if bias else None
-
-    def forward(self, x: Tensor) -> Tensor:
-        return _layer_norm(x, self.weight, self.bias, self.eps)
-
-
-class _Dropout(Module):  # replaced by nn.Dropout at merge
-    """Dropout with probability ``p`` in training, the identity in evaluation."""
-
-    def __init__(self, p: float) -> None:
-        super().__init__()
-        self.p = p
-
-    def forward(self, x: Tensor) -> Tensor:
-        return x if not self.training or self.p == 0 else F.dropout(x, self.p, True)  # type: ignore[attr-defined]
+from .module import Module
+from .normalization import LayerNorm
 
 
 def _activation(activation: str | Callable[[Tensor], Tensor]) -> Callable[[Tensor], Tensor]:
@@ -57,7 +28,7 @@ def _activation(activation: str | Callable[[Tensor], Tensor]) -> Callable[[Tenso
     if activation == "relu":
         return F.relu
     if activation == "gelu":
-        return F.gelu  # type: ignore[attr-defined] # nn.functional.gelu comes with the activations branch
+        return F.gelu
     if isinstance(activation, str) or not callable(activation):
         raise RuntimeError(f"activation should be relu/gelu, not {activation}")
     return activation
@@ -94,13 +65,13 @@ class TransformerEncoderLayer(Module):
             generator=generator,
         )
         self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype, generator=generator)
-        self.dropout = _Dropout(dropout)
+        self.dropout = Dropout(dropout)
         self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype, generator=generator)
         self.norm_first = norm_first
-        self.norm1 = _LayerNorm(d_model, layer_norm_eps, bias, dtype)
-        self.norm2 = _LayerNorm(d_model, layer_norm_eps, bias, dtype)
-        self.dropout1 = _Dropout(dropout)
-        self.dropout2 = _Dropout(dropout)
+        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
+        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
+        self.dropout1 = Dropout(dropout)
+        self.dropout2 = Dropout(dropout)
         self.activation = _activation(activation)
 
     def _sa_block(
@@ -151,7 +122,7 @@ class TransformerEncoder(Module):
     ) -> None:
         super().__init__()
         copies = (copy.deepcopy(encoder_layer) for _ in range(num_layers))
-        self.layers = Sequential(*copies)  # replaced by nn.ModuleList at merge
+        self.layers = ModuleList(copies)
         self.num_layers = num_layers
         self.norm = norm
         self.enable_nested_tensor, self.mask_check = enable_nested_tensor, mask_check

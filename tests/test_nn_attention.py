@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import autograd
+from nn import dropout as nn_dropout
 from nn import functional as F  # noqa: N812
 from nn.attention import MultiheadAttention
 from nn.transformer import TransformerEncoder, TransformerEncoderLayer
@@ -335,15 +336,15 @@ def test_encoder_layer_rejects_unknown_activation_as_torch():
 
 
 def test_dropout_hook_points_in_training(monkeypatch):
-    """nn.functional.dropout on the attention weights, the feed-forward hidden layer and both residual
-    branches, as torch's layer; none in evaluation."""
+    """Dropout (every mask is drawn in nn.dropout) on the attention weights, the feed-forward hidden layer
+    and both residual branches, as torch's layer; none in evaluation."""
     calls = []
 
-    def dropout(x, p, training):
-        calls.append((tuple(x.shape), p))
-        return x
+    def draw_mask(shape, p):
+        calls.append((tuple(shape), p))
+        return np.ones(shape, bool)
 
-    monkeypatch.setattr(F, "dropout", dropout, raising=False)
+    monkeypatch.setattr(nn_dropout, "_draw_mask", draw_mask)
     layer = TransformerEncoderLayer(4, 2, dim_feedforward=6, dropout=0.2)
     layer(autograd.ones(3, 2, 4))
     assert calls == [

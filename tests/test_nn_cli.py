@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import nn
+from autograd.viz.inspect import read_svg
 from nn.cli import build_parser, main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,6 +44,13 @@ def test_train_writes_plots_and_model(tmp_path, capsys):
     model = nn.build_mlp(2, [8, 8], 1)
     nn.load(model, out / "model.npz")
     assert np.load(out / "model.npz")["0.weight"].shape == (8, 2)
+    graph = read_svg((out / "mlp.svg").read_text())
+    texts = [t for node in graph.nodes.values() for t in node]
+    assert "BinaryCrossEntropyWithLogits" in texts  # not the private class name
+    assert "grad 1.0000" in texts and "grad None" not in texts  # every node with its gradient, the loss's 1
+    root = ET.parse(out / "mlp.svg").getroot()
+    width, height = (float(root.get(k).removesuffix("pt")) for k in ("width", "height"))
+    assert height > width  # drawn top to bottom: readable at page width (was 3840x124 px)
 
 
 @pytest.mark.parametrize("dataset", ["spirals", "blobs"])

@@ -129,7 +129,7 @@ def test_backward_order_numbers_nodes_as_backward_visits_them():
     assert "#1 o" in titles
     labelled = read_svg(draw_dot(neuron(), backward_order=True).pipe()).edges
     assert len(labelled) == 14
-    assert 'label="grad 1"' in draw_dot(neuron(), backward_order=True).source  # the edge into tanh, step 1
+    assert 'label="step 1"' in draw_dot(neuron(), backward_order=True).source  # the edge into tanh, step 1
 
 
 def test_backprop_steps_writes_one_svg_per_step_with_the_known_gradients(tmp_path):
@@ -140,7 +140,9 @@ def test_backprop_steps_writes_one_svg_per_step_with_the_known_gradients(tmp_pat
     assert o.grad == grads_before  # computed with autograd.grad, .grad untouched
     first = records(read_svg(paths[0].read_text()))
     assert first["#1 o"] == ["data 0.7071", "grad 1.0000"]
-    pending = [texts for title, texts in first.items() if title != "#1 o"]
+    second = next(title for title in first if title.split()[0] == "#2")
+    assert first[second][-1] == "grad 0.5000"  # complete: its one user (tanh) passed it back
+    pending = [texts for title, texts in first.items() if title not in ("#1 o", second)]
     assert pending and all(texts[-1] == "grad ?" for texts in pending)
     last = records(read_svg(paths[-1].read_text()))
     assert all(texts[-1] != "grad ?" for texts in last.values())
@@ -180,3 +182,38 @@ def test_gradients_that_are_values_show_their_number():
     y.backward(create_graph=True)
     assert isinstance(x.grad, Value)
     assert ["x", "data 3.0000", "grad 27.0000"] in svg_of(y).nodes.values()
+
+
+def test_a_frame_says_what_its_step_does_and_labels_edges_with_steps_not_gradients(tmp_path):
+    paths = backprop_steps(neuron(), tmp_path)
+    text = paths[1].read_text()
+    assert "Backward step 2 of 10: #2" in text and "passes its gradient to its inputs" in text
+    assert "grey: still to come" in text  # the legend
+    assert ">grad 2<" not in text and ">step 2<" in text and ">step 1<" in text
+
+
+def test_a_gradient_shows_once_every_user_has_passed_it_back(tmp_path):
+    x = Value(3.0, "x")
+    y = x * x
+    y.label = "y"
+    z = y + x  # x has two users: the product (visited last) and the sum (visited first)
+    z.label = "z"
+    frames = [records(read_svg(p.read_text())) for p in backprop_steps(z, tmp_path)]
+    x_at = [next(texts for title, texts in frame.items() if title.endswith(" x")) for frame in frames]
+    assert [texts[-1] for texts in x_at] == ["grad ?", "grad 7.0000", "grad 7.0000"]  # 2x + 1: both users
+
+
+def test_only_numbers_lifted_into_the_graph_are_drawn_as_constants():
+    import nn
+
+    random.seed(0)
+    neuron = nn.Neuron(2)
+    out = neuron([Value(1.0, "x1"), Value(2.0, "x2")]) * 2
+    kinds = [
+        line.split("tooltip=")[1].split("]")[0]
+        for line in draw_dot(out).source.splitlines()
+        if "tooltip=" in line
+    ]
+    assert kinds.count("constant") == 1  # the 2; the neuron's weights and bias are not constants
+    with_model = draw_dot(out, model=neuron).source
+    assert with_model.count("tooltip=parameter") == 3 and with_model.count("tooltip=constant") == 1

@@ -11,10 +11,21 @@ or inf.
 
 from ..tensor import Tensor
 from . import (  # noqa: F401 - each family registers its names when imported
+    activation_more,
+    arithmetic,
     devices,
+    einsum,
+    logic,
     methods,
+    normalization,
     operators,
+    pointwise,
+    rearrange,
+    reduce_more,
     sampling,
+    scatter,
+    sorting,
+    sparse,
 )
 from .registry import FUNCTIONS, install
 

@@ -114,7 +114,7 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     start, end = _axis(start_dim, x.ndim), _axis(end_dim, x.ndim)
     if start > end:
         raise RuntimeError(f"flatten() has invalid args: start_dim {start_dim} comes after end_dim {end_dim}")
-    return reshape(x, *x.shape[:start], -1, *x.shape[end + 1 :])
+    return shape_op(x, (*x.shape[:start], math.prod(x.shape[start : end + 1]), *x.shape[end + 1 :]))
 
 
 @register
@@ -143,11 +143,13 @@ def permute(x: Tensor, *dims: Any) -> Tensor:
     return shape.Permute.apply(x, axes)
 
 
-@register(aliases=("swapaxes",))
+@register(aliases=("swapaxes", "swapdims"))
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
-    """Dimensions ``dim0`` and ``dim1`` swapped (a view)."""
+    """Dimensions ``dim0`` and ``dim1`` swapped (a view; a 0-d tensor's dims 0 and -1 are itself)."""
     axes = list(range(x.ndim))
     a, b = _axis(dim0, x.ndim), _axis(dim1, x.ndim)
+    if not axes:
+        return shape_op(x, ())
     axes[a], axes[b] = axes[b], axes[a]
     return shape.Permute.apply(x, tuple(axes))
 
@@ -184,16 +186,29 @@ def expand_as(x: Tensor, other: Tensor) -> Tensor:
     return expand(x, other.shape)
 
 
-@register(method=False)
+@register(method=False, aliases=("concat", "concatenate"))
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
-    """Tensors joined along an existing dimension ``dim``."""
+    """Tensors joined along an existing dimension ``dim``, in their common dtype. As torch, 1-D empty
+    tensors (the legacy ``(0,)``) are skipped whatever the others' shape, but take part in the dtype."""
     if not tensors:
         raise RuntimeError("cat: expected a non-empty sequence of tensors")
-    axis = _axis(dim, tensors[0].ndim)
-    try:
-        return shape.Cat.apply(axis, *promoted(*tensors))
-    except ValueError as error:
-        raise RuntimeError(f"cat: {error} (shapes {[tuple(t.shape) for t in tensors]})") from None
+    for i, t in enumerate(tensors):
+        if not t.ndim:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+    cast = promoted(*tensors)
+    parts = [c for t, c in zip(tensors, cast, strict=True) if t.shape != (0,)] or cast[:1]
+    first = parts[0]
+    axis = _axis(dim, first.ndim)
+    for i, t in enumerate(parts[1:], 1):
+        if t.ndim != first.ndim:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {first.ndim} and {t.ndim}")
+        for a, (n, m) in enumerate(zip(first.shape, t.shape, strict=True)):
+            if a != axis and n != m:
+                raise RuntimeError(
+                    f"cat: Sizes of tensors must match except in dimension {axis}. Expected size {n} but got "
+                    f"size {m} for tensor number {i} in the list (shapes {[tuple(p.shape) for p in parts]})."
+                )
+    return shape.Cat.apply(axis, *parts)
 
 
 @register(method=False)
@@ -264,12 +279,6 @@ def sqrt(x: Tensor) -> Tensor:
 
 
 @register
-def square(x: Tensor) -> Tensor:
-    """x * x."""
-    return elementwise.Mul.apply(x, x)
-
-
-@register
 def tanh(x: Tensor) -> Tensor:
     """Hyperbolic tangent."""
     return elementwise.Tanh.apply(_floating(x))
@@ -321,13 +330,6 @@ def minimum(x: Any, other: Any) -> Tensor:
     return elementwise.Minimum.apply(x, other)
 
 
-@register(method=False)
-def where(condition: Any, x: Any, other: Any) -> Tensor:
-    """``x`` where ``condition`` is True, ``other`` elsewhere (broadcasting all three), in torch's result
-    type of ``x`` and ``other``."""
-    return elementwise.Where.apply(condition, *promoted(x, other))
-
-
 @register
 def sum(x: Tensor, dim: Dim = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:  # noqa: A001
     """The sum over ``dim`` (all elements when None); unsigned integers sum as int64, as torch (numpy would
@@ -347,10 +349,20 @@ def mean(x: Tensor, dim: Dim = None, keepdim: bool = False, *, dtype: Any = None
 
 @register
 def var(
-    x: Tensor, dim: Dim = None, *, correction: float = 1, keepdim: bool = False, unbiased: bool | None = None
+    x: Tensor,
+    dim: Any = None,
+    unbiased: bool | None = None,
+    keepdim: bool = False,
+    *,
+    correction: float | None = None,
 ) -> Tensor:
-    """The variance over ``dim``: sum((x - mean)**2) / (N - correction) (Bessel's correction by default)."""
-    correction = correction if unbiased is None else int(unbiased)
+    """The variance over ``dim``: sum((x - mean)**2) / (N - correction) (Bessel's correction, 1, by default
+    and for None). As torch, ``var(x, True)`` reads True as ``unbiased``, and ``var(x, dim, unbiased)``."""
+    if isinstance(dim, bool):  # torch's var(x, unbiased)
+        dim, unbiased = None, dim
+    if unbiased is not None and correction is not None:
+        raise RuntimeError("var(): give unbiased or correction, not both")
+    correction = int(unbiased) if unbiased is not None else 1 if correction is None else correction
     axes = _axes(dim, x.ndim)
     count = math.prod(x.shape[a] for a in (range(x.ndim) if axes is None else axes))
     centred = x - mean(x, axes, keepdim=True)
@@ -359,10 +371,15 @@ def var(
 
 @register
 def std(
-    x: Tensor, dim: Dim = None, *, correction: float = 1, keepdim: bool = False, unbiased: bool | None = None
+    x: Tensor,
+    dim: Any = None,
+    unbiased: bool | None = None,
+    keepdim: bool = False,
+    *,
+    correction: float | None = None,
 ) -> Tensor:
-    """The standard deviation over ``dim``: sqrt(var)."""
-    return reduction.SafeSqrt.apply(var(x, dim, correction=correction, keepdim=keepdim, unbiased=unbiased))
+    """The standard deviation over ``dim``: sqrt(var), with var's arguments."""
+    return reduction.SafeSqrt.apply(var(x, dim, unbiased, keepdim, correction=correction))
 
 
 def _extremum(x: Tensor, dim: Any, keepdim: bool, largest: bool) -> Any:
@@ -435,8 +452,10 @@ def matmul(x: Any, other: Any) -> Tensor:
 @register(method=False)
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``x @ weight.T + bias`` (weight of shape (out, in), as torch's), fused into one node."""
-    if weight.ndim != 2 or x.shape[-1:] != weight.shape[1:] or (
-        bias is not None and bias.shape not in ((), (1,), weight.shape[:1])
+    if (
+        weight.ndim != 2
+        or x.shape[-1:] != weight.shape[1:]
+        or (bias is not None and bias.shape not in ((), (1,), weight.shape[:1]))
     ):
         raise RuntimeError(
             f"linear: input {tuple(x.shape)}, weight {tuple(weight.shape)} and bias "

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..grad_mode import STATE
 from ..tensor import Tensor, _index, _inplace, _raw, _to_array, _wrap
-from .elementwise import Abs, Add, Clamp, Clone, Div, Mul, Neg, Pow, Sub
+from .elementwise import Abs, Add, Clone, Div, Mul, Neg, Pow, Sub
 from .function import apply_scalar, binary, promoted
 from .indexing import Copy, Index, SetItem
 from .linalg import MatMul
@@ -118,29 +118,14 @@ def __abs__(self: Tensor) -> Tensor:
 
 
 # The methods go through Python's operators: a dunder's NotImplemented becomes Python's TypeError.
-def add(self: Tensor, other: Any) -> Tensor:
-    """self + other."""
-    return self + other
 
 
-def sub(self: Tensor, other: Any) -> Tensor:
-    """self - other."""
-    return self - other
 
 
-def mul(self: Tensor, other: Any) -> Tensor:
-    """self * other."""
-    return self * other
 
 
-def div(self: Tensor, other: Any) -> Tensor:
-    """self / other."""
-    return self / other
 
 
-def pow_(self: Tensor, other: Any) -> Tensor:
-    """self ** other."""
-    return self**other
 
 
 def matmul(self: Tensor, other: Any) -> Tensor:
@@ -189,49 +174,14 @@ def __xor__(self: Tensor, other: Any) -> Tensor:
     return _compare(np.bitwise_xor, self, other)
 
 
-def equal(self: Tensor, other: Tensor) -> bool:
-    """True when both have the same shape and elements."""
-    return bool(np.array_equal(self._data, _raw(other)))
 
 
-def allclose(self: Tensor, other: Any, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
-    """True when every element is close to ``other``'s (numpy.allclose's rule)."""
-    return bool(np.allclose(self._data, _raw(other), rtol=rtol, atol=atol))
 
 
-def argmax(self: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
-    """Indices of the largest values (over all elements, flattened, when ``dim`` is None)."""
-    return _wrap(np.argmax(self._data, axis=dim, keepdims=keepdim))
 
 
-def argmin(self: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
-    """Indices of the smallest values (over all elements, flattened, when ``dim`` is None)."""
-    return _wrap(np.argmin(self._data, axis=dim, keepdims=keepdim))
 
 
-def sign(self: Tensor) -> Tensor:
-    """-1, 0 or 1 per element (its derivative is zero, so no graph)."""
-    return _wrap(np.sign(self._data))
-
-
-def isnan(self: Tensor) -> Tensor:
-    """A bool tensor, True where the element is nan."""
-    return _wrap(np.isnan(self._data))
-
-
-def isfinite(self: Tensor) -> Tensor:
-    """A bool tensor, True where the element is neither inf nor nan."""
-    return _wrap(np.isfinite(self._data))
-
-
-def all_(self: Tensor) -> Tensor:
-    """True when every element is nonzero."""
-    return _wrap(np.asarray(self._data.all()))
-
-
-def any_(self: Tensor) -> Tensor:
-    """True when some element is nonzero."""
-    return _wrap(np.asarray(self._data.any()))
 
 
 # ----- in-place operations --------------------------------------------------------------
@@ -250,14 +200,13 @@ def mul_(self: Tensor, other: Any) -> Tensor:
     return _inplace(self, Mul, _MUL, other)
 
 
-def div_(self: Tensor, other: Any) -> Tensor:
-    """self /= other, in place."""
+
+
+
+
+def __itruediv__(self: Tensor, other: Any) -> Tensor:
+    """self /= other, in place: ``div_`` without its rounding modes, for an optimiser's hot path."""
     return _inplace(self, Div, _DIV, other)
-
-
-def clamp_(self: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 - PyTorch's names
-    """Clamps every element into [min, max], in place."""
-    return _inplace(self, Clamp, _clip, min, max)
 
 
 def zero_(self: Tensor) -> Tensor:
@@ -343,17 +292,14 @@ _METHODS: dict[str, Callable[..., Any]] = {
     "__add__": __add__, "__radd__": __radd__, "__sub__": __sub__, "__rsub__": __rsub__,
     "__mul__": __mul__, "__rmul__": __rmul__, "__truediv__": __truediv__, "__rtruediv__": __rtruediv__,
     "__pow__": __pow__, "__rpow__": __rpow__, "__matmul__": __matmul__, "__rmatmul__": __rmatmul__,
-    "__neg__": __neg__, "__pos__": __pos__, "__abs__": __abs__, "neg": __neg__, "negative": __neg__,
-    "abs": __abs__, "add": add, "sub": sub, "subtract": sub, "mul": mul, "multiply": mul, "div": div,
-    "divide": div, "true_divide": div, "pow": pow_, "matmul": matmul,
+    "__neg__": __neg__, "__pos__": __pos__, "__abs__": __abs__, "matmul": matmul,
     "__eq__": __eq__, "__ne__": __ne__, "__lt__": __lt__, "__le__": __le__, "__gt__": __gt__,
-    "__ge__": __ge__, "eq": __eq__, "ne": __ne__, "lt": __lt__, "le": __le__, "gt": __gt__, "ge": __ge__,
-    "__invert__": __invert__, "__and__": __and__, "__or__": __or__, "__xor__": __xor__,
-    "equal": equal, "allclose": allclose, "argmax": argmax, "argmin": argmin, "sign": sign,
-    "isnan": isnan, "isfinite": isfinite, "all": all_, "any": any_,
-    "add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "clamp_": clamp_, "zero_": zero_,
-    "fill_": fill_, "copy_": copy_, "__setitem__": __setitem__, "__getitem__": __getitem__,
-    "__iadd__": add_, "__isub__": sub_, "__imul__": mul_, "__itruediv__": div_,  # x += y is x.add_(y)
+    "__ge__": __ge__, "__invert__": __invert__, "__and__": __and__, "__or__": __or__, "__xor__": __xor__,
+    "add_": add_, "sub_": sub_, "mul_": mul_, "copy_": copy_,
+    "__setitem__": __setitem__, "__getitem__": __getitem__,
+    "__iadd__": add_, "__isub__": sub_, "__imul__": mul_, "__itruediv__": __itruediv__,  # x += y: x.add_(y)
 }  # fmt: skip
 for _name, _method in _METHODS.items():
     register(_method, function=False, name=_name)
+register(zero_)  # torch.zero_(x) and x.zero_()
+register(fill_)

@@ -1,4 +1,4 @@
-"""Ops that move elements without changing them: reshape/view, permute, expand and cat.
+"""Ops that move elements without changing them: reshape/view, permute, expand, cat, flip, roll and tile.
 
 Their backward moves the gradient back the same way. Results that view the input's memory share its
 version counter (``ViewOp``).
@@ -10,7 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from .function import Op, ViewOp, permute
+from ..tensor import Tensor
+from .function import Op, ViewOp, permute, summed
 
 
 class Reshape(ViewOp):
@@ -91,3 +92,56 @@ class Cat(Op):
         axis, spans = ctx._saved
         lead = (slice(None),) * axis
         return (None, *(g[(*lead, slice(start, end))] for start, end in spans))
+
+
+class Flip(Op):
+    """The elements in reverse order along ``axes`` (a copy, as torch); backward flips the gradient back."""
+
+    __slots__ = ()
+    _operands = 1
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, axes: tuple[int, ...]) -> Any:
+        ctx._saved = (axes,)
+        return np.flip(a, axes).copy()
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
+        (axes,) = ctx._saved
+        return (Flip.apply(g, axes) if isinstance(g, Tensor) else np.flip(g, axes)), None
+
+
+class Roll(Op):
+    """The elements shifted cyclically by ``shifts`` along ``axes``; backward shifts the gradient back."""
+
+    __slots__ = ()
+    _operands = 1
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, shifts: tuple[int, ...], axes: tuple[int, ...]) -> Any:
+        ctx._saved = (tuple(-s for s in shifts), axes)
+        return np.roll(a, shifts, axes)
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
+        back, axes = ctx._saved
+        return (Roll.apply(g, back, axes) if isinstance(g, Tensor) else np.roll(g, back, axes)), None, None
+
+
+class Tile(Op):
+    """``a`` repeated ``reps[i]`` times along each axis (as many reps as axes): d/da sums the copies, the
+    gradient seen as (reps[0], n[0], reps[1], n[1], ...) and summed over the reps axes."""
+
+    __slots__ = ()
+    _operands = 1
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, reps: tuple[int, ...]) -> Any:
+        ctx._saved = (reps, a.shape)
+        return np.tile(a, reps)
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
+        reps, shape = ctx._saved
+        pairs = tuple(n for pair in zip(reps, shape, strict=True) for n in pair)
+        return summed(g.reshape(pairs), tuple(range(0, len(pairs), 2)), keepdims=False), None

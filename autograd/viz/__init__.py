@@ -3,6 +3,14 @@ SVG/PNG/PDF/DOT with or without a system Graphviz, and ``backprop_steps`` (one S
 
 from .backends import GraphvizUnavailableError, RenderError
 from .draw import Diagram, draw_dot, render
-from .steps import backprop_steps
+from .steps import all_gradients, backprop_steps
 
-__all__ = ["Diagram", "GraphvizUnavailableError", "RenderError", "backprop_steps", "draw_dot", "render"]
+__all__ = [
+    "Diagram",
+    "GraphvizUnavailableError",
+    "RenderError",
+    "all_gradients",
+    "backprop_steps",
+    "draw_dot",
+    "render",
+]

@@ -133,8 +133,12 @@ def draw_dot(
         if not _SIZE.fullmatch(size):  # it reaches the DOT file as it is: numbers only
             raise ValueError(f"draw_dot: size must be inches, 'W,H' or 'W' (! to fill), got {size!r}")
         attrs["size"] = size
-    if note:
-        attrs.update(label=escape_text(note), labelloc="t")
+    steps = graph.backward_steps() if backward_order or step is not None else {}
+    caption = [note] if note else []
+    if step is not None:
+        caption += _step_caption(graph, steps, roles, step)
+    if caption:  # one escaped line each, joined by DOT's centred line break
+        attrs.update(label=graphviz.nohtml("\\n".join(escape_text(c) for c in caption)), labelloc="t")
     # A monospace font: Graphviz without font files (the wasm build) estimates text widths, and the
     # estimate is only right for fixed-width glyphs, so labels would overflow their boxes otherwise.
     font = {"fontname": "Courier"}
@@ -143,8 +147,7 @@ def draw_dot(
     dot.note = note
     ids = {id(n): f"n{i}" for i, n in enumerate(graph.nodes)}
     gids = _draw_groups(dot, group, roles)
-    steps = graph.backward_steps() if backward_order or step is not None else {}
-    shown = _Shown(grads, step, steps, color_by_grad)
+    shown = _Shown(grads, step, steps, color_by_grad, graph)
     scale = max((grad_norm(shown.grad(n)) or 0.0 for n in graph.nodes), default=0.0)
     for node in graph.nodes:
         if id(node) not in group:
@@ -157,18 +160,57 @@ class _Shown:
     """What one picture shows: gradients (given or stored), and how far backward has got (``step``)."""
 
     def __init__(
-        self, grads: Mapping[int, Any] | None, step: int | None, steps: dict[int, int], by_grad: bool
+        self,
+        grads: Mapping[int, Any] | None,
+        step: int | None,
+        steps: dict[int, int],
+        by_grad: bool,
+        graph: Graph,
     ) -> None:
         self.grads, self.step, self.steps, self.by_grad = grads, step, steps, by_grad
+        self.ready = _ready(graph, steps)
 
     def grad(self, node: Any) -> Any:
         """The gradient to show: from ``grads`` when given (None there means none), else ``.grad``."""
         return self.grads.get(id(node)) if self.grads is not None else raw_grad(node)
 
     def known(self, node: Any) -> bool:
-        """Has backward reached this node yet (always, outside ``backprop_steps``)?"""
-        k = self.steps.get(id(node))
+        """Is this node's gradient complete after ``step`` (always, outside ``backprop_steps``)? It is once
+        every node that used it has passed its gradient back (the root's from the first step)."""
+        k = self.ready.get(id(node))
         return self.step is None or (k is not None and k <= self.step)
+
+    def flowed(self, child: Any) -> bool:
+        """Has ``child`` passed its gradient to its inputs yet (its own step is done)?"""
+        k = self.steps.get(id(child))
+        return self.step is None or (k is not None and k <= self.step)
+
+
+def _ready(graph: Graph, steps: dict[int, int]) -> dict[int, int]:
+    """``id(node) -> the step after which its gradient is complete``: the last step of a node that used it
+    (a root's: its own, the first)."""
+    ready = {key: k for key, k in steps.items()}
+    last: dict[int, int] = {}
+    for parent, child in graph.edges:
+        k = steps.get(id(child))
+        if k is not None:
+            last[id(parent)] = max(last.get(id(parent), 0), k)
+    ready.update(last)
+    return ready
+
+
+def _step_caption(graph: Graph, steps: dict[int, int], roles: Roles, step: int) -> list[str]:
+    """What a ``backprop_steps`` frame shows, in words: the step, its node, and how to read the colours."""
+    if step == 0:
+        head = f"Before backward (step 0 of {len(graph.nodes)}): no gradient is known yet"
+    else:
+        node = next(n for n in graph.nodes if steps.get(id(n)) == step)
+        what = roles.title(node) or op_name(node) or "a node"
+        action = "passes its gradient to its inputs" if node._prev else "has its final gradient (a leaf)"
+        head = f"Backward step {step} of {len(graph.nodes)}: #{step} {what} {action}"
+    legend = "black: gradient complete; grey: still to come; red: this step's node, and the edges the "
+    legend += "gradient flowed along (labelled with their step)"
+    return [head, legend]
 
 
 def _draw_groups(dot: Diagram, group: Mapping[int, str], roles: Roles) -> dict[str, str]:
@@ -201,7 +243,7 @@ def _draw_node(dot: Diagram, nid: str, node: Any, roles: Roles, shown: _Shown, s
     label = record_label(fields(node, title, shown.grad(node), show_grad=known))
     dot.node(nid, label, **attrs)
     if node._prev:
-        colour = {} if k is None else {"color": FLOW if known else PENDING}
+        colour = {} if k is None else {"color": FLOW if shown.flowed(node) else PENDING}
         dot.node(nid + "op", escape_text(op_name(node) or "?"), **colour)
         dot.edge(nid + "op", nid, **colour)
 
@@ -221,11 +263,11 @@ def _draw_edges(
         k = shown.steps.get(id(child))
         if k is None:
             dot.edge(tail, head)
-        elif not shown.known(child):
+        elif not shown.flowed(child):
             dot.edge(tail, head, color=PENDING)
         else:  # the gradient flows from child to parent at backward step k
             bold = {"penwidth": "3"} if k == shown.step else {}
-            dot.edge(tail, head, color=FLOW, fontcolor=FLOW, label=f"grad {k}", **bold)
+            dot.edge(tail, head, color=FLOW, fontcolor=FLOW, label=f"step {k}", **bold)
     for (tail, head), n in sorted(merged.items()):
         dot.edge(tail, head, **({"label": f"x{n}"} if n > 1 else {}))
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..engine import topological_order
+from ..value import LIFTED
 from .labels import is_tensor, node_name
 
 
@@ -157,10 +158,13 @@ def module_groups(graph: Graph, params: Iterable[tuple[str, Any]], level: int) -
 
 
 def is_constant(node: Any) -> bool:
-    """An unnamed leaf that needs no gradient: a number lifted into the graph."""
+    """A number lifted into an expression (a Value made from the 2 of ``x * 2``), or an unnamed tensor leaf
+    that needs no gradient. Other Value leaves are inputs or weights, named or not."""
     if node._prev or node_name(node):
         return False
-    return not (is_tensor(node) and getattr(node, "requires_grad", False))
+    if is_tensor(node):
+        return not getattr(node, "requires_grad", False)
+    return getattr(node, "_ctx", None) is LIFTED
 
 
 def drawn_count(graph: Graph, group: Mapping[int, str]) -> int:

@@ -27,7 +27,7 @@ def op_name(node: Any) -> str:
     if not isinstance(fn, str):
         name = getattr(fn, "name", None)
         fn = str(name() if callable(name) else name or type(fn).__name__)
-    return fn.rstrip("0123456789").removesuffix("Backward") or fn
+    return fn.rstrip("0123456789").removesuffix("Backward").lstrip("_") or fn  # _Private ops read plainly
 
 
 def node_name(node: Any) -> str:

@@ -16,6 +16,15 @@ from .draw import draw_dot
 from .graph import Graph
 
 
+def all_gradients(root: Any, graph: Graph | None = None) -> dict[int, Any]:
+    """``id(node) -> d root / d node`` for every node of ``root``'s graph (the root's own is 1), computed
+    with ``autograd.grad`` so ``.grad`` is left untouched: a drawing can show intermediate gradients,
+    which a tensor backward does not keep. Pass it to ``draw_dot(..., grads=...)``."""
+    graph = graph or Graph.trace(root)
+    outputs = graph.roots[0] if len(graph.roots) == 1 else graph.roots
+    return dict(zip(map(id, graph.nodes), grad(outputs, graph.nodes, retain_graph=True), strict=True))
+
+
 def backprop_steps(
     root: Any, directory: str | os.PathLike[str], *, max_steps: int = 200, **options: Any
 ) -> list[Path]:
@@ -30,8 +39,7 @@ def backprop_steps(
             f"backprop_steps draws one picture per node: this graph has {len(graph.nodes)} nodes, "
             f"more than max_steps={max_steps} (raise it, or draw a smaller graph)"
         )
-    outputs = graph.roots[0] if len(graph.roots) == 1 else graph.roots
-    grads = dict(zip(map(id, graph.nodes), grad(outputs, graph.nodes, retain_graph=True), strict=True))
+    grads = all_gradients(root, graph)
     out = Path(directory)
     width = max(3, len(str(len(graph.nodes))))
     paths = []
@@ -41,4 +49,4 @@ def backprop_steps(
     return paths
 
 
-__all__ = ["backprop_steps"]
+__all__ = ["all_gradients", "backprop_steps"]

@@ -17,7 +17,8 @@ from autograd.onnx import OnnxError
 
 
 def run_both(model, shapes, batches=(3, 5), dynamic=True, **kwargs):
-    """Exports ``model`` at batch ``batches[0]``; compares onnxruntime with tracegrad at every batch."""
+    """Exports ``model`` at batch ``batches[0]``; compares onnxruntime with tracegrad at every batch, and the
+    model loaded back (autograd.onnx.load) with the original at the traced batch."""
     autograd.manual_seed(0)
     args = tuple(autograd.randn(batches[0], *s) for s in shapes)
     names = [f"x{i}" for i in range(len(shapes))]
@@ -28,13 +29,22 @@ def run_both(model, shapes, batches=(3, 5), dynamic=True, **kwargs):
     session = ort.InferenceSession(f.getvalue())
     for batch in batches if dynamic else batches[:1]:
         xs = [autograd.randn(batch, *s) for s in shapes]
-        expected = model(*xs)
-        expected = expected if isinstance(expected, tuple) else (expected,)
+        expected = flat(model(*xs))
         got = session.run(None, {n: x.numpy() for n, x in zip(names, xs, strict=True)})
         assert len(got) == len(expected)
         for g, e in zip(got, expected, strict=True):
             np.testing.assert_allclose(g, e.numpy(), rtol=1e-5, atol=1e-5)
+    back = autograd.onnx.load(f.getvalue())(*args)
+    back = back if isinstance(back, tuple) else (back,)
+    for b, e in zip(back, flat(model(*args)), strict=True):
+        np.testing.assert_allclose(b.numpy(), e.numpy(), rtol=1e-6, atol=1e-6)
     return proto
+
+
+def flat(out):
+    if isinstance(out, (tuple, list)):
+        return [t for o in out for t in flat(o)]
+    return [out]
 
 
 def op_types(proto):
@@ -133,3 +143,70 @@ def test_transformer_encoder_layer(batch_first):
 
     proto = run_both(fn, [(4, 8)])
     assert "Softmax" in op_types(proto)
+
+
+def trained_batch_norm(*shape, channels):
+    """A BatchNorm with running statistics away from 0 and 1, and weights away from 1 and 0."""
+    bn = nn.BatchNorm1d(channels)
+    for _ in range(3):
+        bn(autograd.randn(*shape) * 3 + 1)
+    with autograd.no_grad():
+        bn.weight.copy_(autograd.rand(channels) + 0.5)
+        bn.bias.copy_(autograd.randn(channels))
+    return bn.eval()
+
+
+class Layers(nn.Module):
+    """BatchNorm1d, LayerNorm, GELU, SiLU, Softplus, Hardtanh, Dropout (eval), GroupNorm."""
+
+    def __init__(self):
+        super().__init__()
+        self.bn = trained_batch_norm(8, 4, 5, channels=4)
+        self.norm = nn.LayerNorm(5)
+        self.group = nn.GroupNorm(2, 4)
+        self.acts = nn.Sequential(
+            nn.GELU(), nn.SiLU(), nn.Softplus(2.0, 1.0), nn.Hardtanh(-0.5, 0.8), nn.Dropout()
+        )
+
+    def forward(self, x):  # (N, 4, 5)
+        return self.acts(self.group(self.norm(self.bn(x))))
+
+
+def test_normalizations_and_activations():
+    autograd.manual_seed(5)
+    model = Layers().eval()
+    proto = run_both(model, [(4, 5)])
+    kinds = op_types(proto)
+    assert "BatchNormalization" in kinds and "LayerNormalization" in kinds and "Dropout" not in kinds
+    assert {"bn.running_mean", "bn.running_var", "bn.num_batches_tracked"} <= {
+        i.name for i in proto.graph.initializer
+    }
+
+
+def test_embedding_takes_integer_inputs_at_any_batch():
+    autograd.manual_seed(6)
+    model = nn.Sequential(nn.Embedding(10, 4), nn.Linear(4, 2))
+    f = io.BytesIO()
+    x = autograd.randint(0, 10, (3, 5))
+    proto = autograd.onnx.export(model, (x,), f, input_names=["ids"], dynamic_axes={"ids": [0, 1]})
+    assert op_types(proto)[0] == "Gather"
+    session = ort.InferenceSession(f.getvalue())
+    y = autograd.randint(0, 10, (2, 7))
+    np.testing.assert_allclose(
+        session.run(None, {"ids": y.numpy()})[0], model(y).numpy(), rtol=1e-5, atol=1e-6
+    )
+
+
+def test_pointwise_family_reductions_and_shapes():
+    def fn(x, y):
+        u = x.sigmoid() * 0.8 + 0.1  # in (0, 1)
+        trig = u.sin() + u.cos() + u.tan() + u.asin() + u.acos() + u.atan() + u.sinh() + u.cosh()
+        trig = trig + u.asinh() + (u + 1).acosh() + u.atanh() + u.erf() + u.reciprocal() + u.rsqrt()
+        logs = u.log1p() + u.expm1() + u.exp2() + u.log2() + u.log10()
+        rounding = (
+            (x * 3).floor() + (x * 3).ceil() + (x * 3).round() + (x * 3).trunc() + (x * 3).frac() + x.sign()
+        )
+        mixed = autograd.addmm(y[:, :3], x[:, :2], y[:2, :3], beta=0.5, alpha=2.0)
+        return trig + logs, rounding, mixed, x.cumsum(1), x.prod(1), x[:, :2].tile((2, 3)), x.clamp(-0.5, 0.5)
+
+    run_both(fn, [(6,), (6,)], batches=(3, 3), dynamic=False)

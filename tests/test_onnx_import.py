@@ -101,6 +101,14 @@ def test_torch_recurrent_layers(cls):
     assert any(n.op_type == cls.__name__ for n in loaded._nodes)
 
 
+def norms():
+    """BatchNorm1d with running statistics away from 0 and 1, LayerNorm, GroupNorm, GELU, SiLU."""
+    bn = nn.BatchNorm1d(4)
+    for _ in range(3):
+        bn(autograd.randn(6, 4, 5) * 3 + 1)
+    return nn.Sequential(bn, nn.LayerNorm(5), nn.GroupNorm(2, 4), nn.GELU(), nn.SiLU()).eval()
+
+
 @pytest.mark.parametrize(
     "make",
     [
@@ -109,12 +117,18 @@ def test_torch_recurrent_layers(cls):
         lambda: nn.GRU(3, 4, batch_first=True),
         lambda: nn.RNN(3, 4, nonlinearity="relu"),
         lambda: nn.TransformerEncoderLayer(8, 2, 16, batch_first=True).eval(),
+        lambda: norms(),
     ],
 )
 def test_round_trip_gives_the_original_outputs_gradients_and_names(make):
     autograd.manual_seed(3)
     model = make()
     shape = {nn.Sequential: (5, 4), nn.TransformerEncoderLayer: (2, 5, 8)}.get(type(model), (6, 2, 3))
+    shape = (
+        (3, 4, 5)
+        if isinstance(model[0] if isinstance(model, nn.Sequential) else None, nn.BatchNorm1d)
+        else shape
+    )
     x = autograd.randn(*shape, dtype=autograd.float64)
     model = model.double()
     f = io.BytesIO()

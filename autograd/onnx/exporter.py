@@ -19,7 +19,8 @@ from ..grad_mode import no_grad
 from ..tensor import Tensor
 from .checks import OnnxError, require_onnx
 from .symbolic import SYMBOLIC
-from .trace import Tracer, Var, tracing, where_called
+from .trace import Tracer, tracing, where_called
+from .values import Var
 
 DEFAULT_OPSET = 17
 MAX_OPSET = 18
@@ -256,11 +257,8 @@ def export(
         graph.nodes.append(onnx.helper.make_node("Identity", [source], [name], name=f"{name}_Identity"))
         final.append((name, tensor))
     _rename_outputs(graph, final, used)
-    used = {name for node in graph.nodes for name in node.input}
-    initializers = [
-        onnx.numpy_helper.from_array(np.ascontiguousarray(a), name)
-        for name, a in state.items()
-        if name in used
+    initializers = [  # the whole state_dict, so that a loaded model has the original's
+        onnx.numpy_helper.from_array(np.ascontiguousarray(a), name) for name, a in state.items()
     ]
     graph_proto = onnx.helper.make_graph(
         graph.nodes,

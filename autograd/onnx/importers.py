@@ -90,6 +90,22 @@ for _name, _method in (
     ("Neg", "neg"),
     ("Sign", "sign"),
     ("IsNaN", "isnan"),
+    ("Erf", "erf"),
+    ("Sin", "sin"),
+    ("Cos", "cos"),
+    ("Tan", "tan"),
+    ("Asin", "asin"),
+    ("Acos", "acos"),
+    ("Atan", "atan"),
+    ("Sinh", "sinh"),
+    ("Cosh", "cosh"),
+    ("Asinh", "asinh"),
+    ("Acosh", "acosh"),
+    ("Atanh", "atanh"),
+    ("Reciprocal", "reciprocal"),
+    ("Floor", "floor"),
+    ("Ceil", "ceil"),
+    ("Round", "round"),
 ):
     rule(_name)(lambda x, a, m=_method: getattr(x[0], m)())
 rule("Not")(lambda x, a: ~x[0])
@@ -100,6 +116,36 @@ rule("Elu", attrs=("alpha",))(lambda x, a: x[0].elu(a.get("alpha", 1.0)))
 rule("Softmax", attrs=("axis",))(lambda x, a: x[0].softmax(a.get("axis", -1)))
 rule("LogSoftmax", attrs=("axis",))(lambda x, a: x[0].log_softmax(a.get("axis", -1)))
 rule("Where")(lambda x, a: autograd.where(x[0], x[1], x[2]))
+rule("Softplus")(lambda x, a: (x[0].exp() + 1).log())
+rule("HardSigmoid", attrs=("alpha", "beta"))(
+    lambda x, a: (x[0] * a.get("alpha", 0.2) + a.get("beta", 0.5)).clamp(0.0, 1.0)
+)
+rule("HardSwish")(lambda x, a: x[0] * (x[0] / 6.0 + 0.5).clamp(0.0, 1.0))
+rule("PRelu")(lambda x, a: autograd.where(x[0] < 0, x[0] * x[1], x[0]))
+
+
+@rule("Gelu", attrs=("approximate",))
+def _gelu(x: list[Any], a: dict[str, Any]) -> Tensor:
+    from nn import functional as F  # noqa: N812 - torch's alias
+
+    return F.gelu(x[0], approximate=a.get("approximate", "none"))
+
+
+@rule("Tile")
+def _tile(x: list[Any], a: dict[str, Any]) -> Tensor:
+    reps = ints(x[1]) or []
+    elements([n * r for n, r in zip(x[0].shape, reps, strict=False)], "Tile")
+    return x[0].tile(tuple(reps))
+
+
+@rule("CumSum", attrs=("exclusive", "reverse"))
+def _cumsum(x: list[Any], a: dict[str, Any]) -> Tensor:
+    if a.get("exclusive", 0):
+        raise OnnxError("CumSum with exclusive=1 is not supported")
+    axis = (ints(x[1]) or [0])[0]
+    if a.get("reverse", 0):
+        return x[0].flip(axis).cumsum(axis).flip(axis)
+    return x[0].cumsum(axis)
 
 
 @rule("Max", "Min")
@@ -243,7 +289,19 @@ _REDUCE = {
     "ReduceMax": lambda t, d, k: t.amax(d, keepdim=k),
     "ReduceMin": lambda t, d, k: t.amin(d, keepdim=k),
     "ReduceLogSumExp": lambda t, d, k: autograd.logsumexp(t, d, keepdim=k),
+    "ReduceProd": lambda t, d, k: _prod(t, d, k),
 }
+
+
+def _prod(t: Tensor, dims: tuple[int, ...], keepdim: bool) -> Tensor:
+    """The product over several dimensions (``prod`` takes one at a time), largest first."""
+    for d in sorted((d % t.ndim for d in dims), reverse=True):
+        t = t.prod(d, keepdim=True)
+    return (
+        t
+        if keepdim
+        else t.reshape(tuple(n for i, n in enumerate(t.shape) if i not in {d % t.ndim for d in dims}))
+    )
 
 
 @rule(*_REDUCE, attrs=("axes", "keepdims", "noop_with_empty_axes"))

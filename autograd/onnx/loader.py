@@ -1,8 +1,8 @@
 """``load``: an ONNX model as an ``nn.Module`` whose forward runs the graph with tracegrad ops.
 
 Float initializers become ``Parameter``s under their own names (``fc.weight`` is the parameter ``weight`` of
-a child ``fc``, so the state_dict keys are the initializer names), BatchNormalization's running statistics
-become buffers; the module can be evaluated, drawn with ``autograd.viz`` and fine-tuned. Everything is
+a child ``fc``, so the state_dict keys are the initializer names); BatchNormalization's running statistics
+and integer initializers (counters, shapes) become buffers; the module can be evaluated, drawn with ``autograd.viz`` and fine-tuned. Everything is
 checked before anything is allocated: the file, each tensor's declared size against the bytes present,
 external data (only inside the model's folder), the opset, every operator and attribute, cycles.
 """
@@ -138,9 +138,7 @@ class OnnxModule(nn.Module):
         statistics = {n.input[i] for n in self._nodes if n.op_type == "BatchNormalization" for i in (3, 4)}
         self._names: dict[str, str] = {}  # initializer -> its key in state_dict()
         for name, array in state.items():
-            if array.dtype.kind != "f":
-                self._constants[name] = Tensor(array)
-            elif name in statistics and hasattr(self, "register_buffer"):
+            if array.dtype.kind != "f" or name in statistics:  # counters, shapes, running statistics
                 self._place(name, Tensor(array), buffer=True)
             else:
                 self._place(name, nn.Parameter(array), buffer=False)
@@ -166,16 +164,14 @@ class OnnxModule(nn.Module):
         if not ok or leaf in owner._modules or leaf in owner._parameters or leaf in owner.__dict__:
             owner, leaf = self, name.replace(".", "_")
         if buffer:
-            owner.register_buffer(leaf, value)  # type: ignore[attr-defined]
+            owner.register_buffer(leaf, value)
         else:
             owner.register_parameter(leaf, value)  # type: ignore[arg-type]
         self._names[name] = leaf if owner is self else name
 
-    def _state(self) -> dict[str, Tensor]:
+    def _initializers(self) -> dict[str, Tensor]:
         """The initializers' current tensors, by their ONNX names."""
-        found = dict(self.named_parameters())
-        if hasattr(self, "named_buffers"):
-            found.update(dict(self.named_buffers()))
+        found = {**dict(self.named_parameters()), **dict(self.named_buffers())}
         return {onnx_name: found[key] for onnx_name, key in self._names.items()}
 
     def forward(self, *inputs: Tensor) -> Any:
@@ -184,7 +180,7 @@ class OnnxModule(nn.Module):
             raise TypeError(
                 f"OnnxModule: expected {len(self.input_names)} inputs {self.input_names}, got {len(inputs)}"
             )
-        values: dict[str, Any] = {**self._constants, **self._state()}
+        values: dict[str, Any] = {**self._constants, **self._initializers()}
         for name, x in zip(self.input_names, inputs, strict=True):
             values[name] = x if isinstance(x, Tensor) else Tensor(np.asarray(x))
         for node, attrs in zip(self._nodes, self._attrs, strict=True):

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .checks import OnnxError
-from .trace import Var
+from .functions import RULES as FUNCTION_SYMBOLIC
+from .values import Var
 
 if TYPE_CHECKING:
     from .exporter import Graph
@@ -327,6 +328,80 @@ for _alias, _name in (
 ):
     METHOD_RULES[_alias] = METHOD_RULES[_name]
 
+
+def _normalize(g: Graph, x: Var, axes: Any, eps: float) -> str:
+    """(x - mean) / sqrt(var + eps) over ``axes``, biased variance (nn's layer, group and batch norms)."""
+    centred = g.node("Sub", [x.name, g.reduce("ReduceMean", x.name, axes, True)])
+    var = g.reduce("ReduceMean", g.node("Mul", [centred, centred]), axes, True)
+    return g.node("Div", [centred, g.node("Sqrt", [g.node("Add", [var, g.const(eps, x.dtype)])])])
+
+
+def _normal_cdf(g: Graph, x: Var) -> str:
+    """Phi(x) = (1 + erf(x / sqrt 2)) / 2."""
+    erf = g.node("Erf", [g.node("Div", [x.name, g.const(np.sqrt(2.0), x.dtype)])])
+    return g.node("Mul", [g.node("Add", [erf, g.const(1.0, x.dtype)]), g.const(0.5, x.dtype)])
+
+
+def _gelu(g: Graph, x: Var) -> str:
+    return g.node("Mul", [x.name, _normal_cdf(g, x)])
+
+
+def _silu(g: Graph, x: Var) -> str:
+    return g.node("Mul", [x.name, g.node("Sigmoid", [x.name])])
+
+
+def _softplus(g: Graph, x: Var, beta: float, threshold: float) -> str:
+    """log(1 + e^(beta x)) / beta, and x itself where beta x > threshold (torch's)."""
+    scaled = g.node("Mul", [x.name, g.const(beta, x.dtype)])
+    soft = g.node("Div", [g.node("Softplus", [scaled]), g.const(beta, x.dtype)])
+    return g.node("Where", [g.node("Greater", [scaled, g.const(threshold, x.dtype)]), x.name, soft])
+
+
+def _hardtanh(g: Graph, x: Var, low: float, high: float) -> str:
+    return g.node("Clip", [x.name, g.const(low, x.dtype), g.const(high, x.dtype)])
+
+
+def _composed(build: Callable[[Graph, str, np.dtype], str]) -> Rule:
+    def rule(g: Graph, a: Var) -> str:
+        return build(g, g.value(a, g.out.dtype), g.out.dtype)
+
+    return rule
+
+
+_LOGS = {"Log2": np.log(2.0), "Log10": np.log(10.0)}
+
+
+def _trunc(g: Graph, x: str, dtype: np.dtype) -> str:
+    negative = g.node("Less", [x, g.const(0, dtype)])
+    return g.node("Where", [negative, g.node("Ceil", [x]), g.node("Floor", [x])])
+
+
+def _addmm(g: Graph, c: Any, a: Any, b: Any, beta: float, alpha: float) -> str:
+    dtype = g.out.dtype
+    inputs = [g.value(a, dtype), g.value(b, dtype), g.value(c, dtype)]
+    return g.node("Gemm", inputs, alpha=float(alpha), beta=float(beta))
+
+
+def _embedding_op(g: Graph, weight: Any, indices: Any, padding_idx: Any) -> str:
+    return g.node("Gather", [g.value(weight), g.value(indices, np.int64)], axis=0)
+
+
+def _tile(g: Graph, a: Var, reps: Any) -> str:
+    reps = [int(r) for r in reps]
+    x = a.name
+    if len(reps) > a.ndim:  # numpy's tile puts ones in front of the shape
+        x = g.node("Reshape", [x, g.ints([1] * (len(reps) - a.ndim) + [0] * a.ndim)])
+    return g.node("Tile", [x, g.ints([1] * (a.ndim - len(reps)) + reps)])
+
+
+def _cumsum(g: Graph, a: Var, axis: int, reverse: bool) -> str:
+    return g.node("CumSum", [a.name, g.const(np.int64(axis))], reverse=int(bool(reverse)))
+
+
+def _prod(g: Graph, a: Var, axis: Any) -> str:
+    return g.reduce("ReduceProd", a.name, axis, True)
+
+
 SYMBOLIC: dict[str, Rule] = {
     "Add": _binary("Add"),
     "Sub": _binary("Sub"),
@@ -364,5 +439,45 @@ SYMBOLIC: dict[str, Rule] = {
     "Cat": _cat,
     "Index": _index,
     "Recurrence": _recurrence,
+    "Normalize": _normalize,
+    "NormalCdf": _normal_cdf,
+    "Gelu": _gelu,
+    "Silu": _silu,
+    "Softplus": _softplus,
+    "Hardtanh": _hardtanh,
+    "AddMM": _addmm,
+    "Embedding": _embedding_op,
+    "Tile": _tile,
+    "Cumsum": _cumsum,
+    "Prod": _prod,
+    "Rsqrt": _composed(lambda g, x, t: g.node("Reciprocal", [g.node("Sqrt", [x])])),
+    "Log1p": _composed(lambda g, x, t: g.node("Log", [g.node("Add", [x, g.const(1, t)])])),
+    "Expm1": _composed(lambda g, x, t: g.node("Sub", [g.node("Exp", [x]), g.const(1, t)])),
+    "Exp2": _composed(lambda g, x, t: g.node("Pow", [g.const(2, t), x])),
+    "Log2": _composed(lambda g, x, t: g.node("Div", [g.node("Log", [x]), g.const(_LOGS["Log2"], t)])),
+    "Log10": _composed(lambda g, x, t: g.node("Div", [g.node("Log", [x]), g.const(_LOGS["Log10"], t)])),
+    "Trunc": _composed(_trunc),
+    "Frac": _composed(lambda g, x, t: g.node("Sub", [x, _trunc(g, x, t)])),
 }
+for _op in (
+    "Sin",
+    "Cos",
+    "Tan",
+    "Asin",
+    "Acos",
+    "Atan",
+    "Sinh",
+    "Cosh",
+    "Asinh",
+    "Acosh",
+    "Atanh",
+    "Erf",
+    "Reciprocal",
+    "Floor",
+    "Ceil",
+    "Round",
+    "Sign",
+):
+    SYMBOLIC[_op] = _unary(_op)
+SYMBOLIC.update(FUNCTION_SYMBOLIC)  # functions recorded as a whole (batch_norm, layer_norm, embedding)
 SYMBOLIC.update(METHOD_RULES)  # registered methods computed outside the ops, by their names

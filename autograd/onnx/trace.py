@@ -25,33 +25,11 @@ from ..ops.function import Op
 from ..ops.registry import FUNCTIONS, METHODS
 from ..tensor import Tensor
 from .checks import OnnxError, require_onnx
+from .functions import FUNCTION_RULES
+from .values import Var
 
 _HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the autograd package
 _LIBRARY = os.path.dirname(_HERE)
-
-
-class Var:
-    """A traced value: its name in the graph and the array it held while tracing."""
-
-    __slots__ = ("name", "array")
-
-    def __init__(self, name: str, array: np.ndarray) -> None:
-        self.name, self.array = name, array
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        """The traced shape."""
-        return tuple(self.array.shape)
-
-    @property
-    def dtype(self) -> np.dtype:
-        """The traced dtype."""
-        return self.array.dtype
-
-    @property
-    def ndim(self) -> int:
-        """The traced rank."""
-        return self.array.ndim
 
 
 def where_called() -> str:
@@ -105,6 +83,7 @@ class Tracer:
         self._alive: list[np.ndarray] = []  # ids stay unique while the arrays live
         self._pending: list[tuple[Tensor, np.ndarray, Var]] = []
         self._record = record
+        self.depth = 0  # > 0 inside a function recorded as a whole: its own ops are not recorded
 
     def add(self, array: np.ndarray, var: Var) -> Var:
         """Makes ``array`` (a tensor's storage) the graph value ``var``."""
@@ -140,7 +119,7 @@ class Tracer:
         """An op's forward while tracing: run it, and record it when one of its arrays is traced."""
         self.resolve()
         values = self.values
-        if not any(type(a) is np.ndarray and id(a) in values for a in args):
+        if self.depth or not any(type(a) is np.ndarray and id(a) in values for a in args):
             return original(ctx, *args)
         raw = original(ctx, *args)
         traced = tuple(values.get(id(a)) or a if type(a) is np.ndarray else a for a in args)
@@ -153,6 +132,8 @@ class Tracer:
         tensors (a comparison, argmax) is recorded by its method rule, or is an error; an in-place change of
         a traced tensor too (the graph would not see it)."""
         result = method(*args, **kwargs)
+        if self.depth:
+            return result
         tensors = [a for a in (*args, *kwargs.values()) if isinstance(a, Tensor)]
         tensors += [t for a in args if isinstance(a, (list, tuple)) for t in a if isinstance(t, Tensor)]
         if not any(self.lookup(t) is not None for t in tensors):
@@ -170,9 +151,36 @@ class Tracer:
         self.add(result._data, self._record(name, values, result._data))
         return result
 
+    def run_function(
+        self,
+        name: str,
+        fn: Callable[..., Any],
+        accepts: Callable[..., bool],
+        args: tuple[Any, ...],
+        kwargs: Any,
+    ) -> Any:
+        """A function with a rule of its own (``batch_norm`` in eval mode as one BatchNormalization): when
+        ``accepts`` its arguments and one is traced, recorded as a whole, its own ops not."""
+        if self.depth:
+            return fn(*args, **kwargs)
+        bound = inspect.signature(fn).bind(*args, **kwargs)
+        bound.apply_defaults()
+        if not any(self.lookup(a) is not None for a in bound.args if isinstance(a, Tensor)) or not accepts(
+            *bound.args
+        ):
+            return fn(*args, **kwargs)
+        self.depth += 1
+        try:
+            result = fn(*args, **kwargs)
+        finally:
+            self.depth -= 1
+        values = tuple(self.lookup(a) or a._data if isinstance(a, Tensor) else a for a in bound.args)
+        self.add(result._data, self._record(name, values, result._data))
+        return result
+
     def check_read(self, tensor: Tensor, what: str) -> None:
         """Refuses to let a traced value become a Python value, which the graph would freeze."""
-        if self.lookup(tensor) is not None:
+        if not self.depth and self.lookup(tensor) is not None:
             raise OnnxError(
                 f"export: {what} reads the value of a traced tensor at {where_called()}: the exported graph "
                 "would hold that value as a constant. Compute with tensor ops instead"
@@ -188,6 +196,7 @@ def tracing(tracer: Tracer) -> Iterator[None]:
     readers = [(name, Tensor.__dict__.get(name)) for name in _READERS if name in Tensor.__dict__]
     methods = [(name, m) for name, m in METHODS.items() if callable(m) and name not in _READERS]
     functions = [(name, f) for name, f in FUNCTIONS.items() if getattr(autograd, name, None) is f]
+    hooks = _hooks(tracer)
     try:
         for cls, _, bound in saved:
             cls.forward = staticmethod(_wrapped(tracer, cls, bound))  # type: ignore[method-assign]
@@ -197,8 +206,12 @@ def tracing(tracer: Tracer) -> Iterator[None]:
             setattr(Tensor, name, _checked(tracer, name, method))
         for name, function in functions:
             setattr(autograd, name, _checked(tracer, name, function))
+        for module, name, _, wrapper in hooks:
+            setattr(module, name, wrapper)
         yield
     finally:
+        for module, name, original, _ in hooks:
+            setattr(module, name, original)
         for name, function in functions:
             setattr(autograd, name, function)
         for name, method in methods:
@@ -210,6 +223,35 @@ def tracing(tracer: Tracer) -> Iterator[None]:
                 cls.forward = own  # type: ignore[method-assign]
         for name, method in readers:
             setattr(Tensor, name, method)
+
+
+def _hooks(tracer: Tracer) -> list[tuple[Any, str, Any, Any]]:
+    """(module, name, function, wrapper) for every reference, in tracegrad's modules, to a function with a
+    rule of its own (``symbolic.FUNCTION_RULES``, by defining module and name)."""
+    targets = {}
+    for qualified, accepts in FUNCTION_RULES.items():
+        module_name, _, name = qualified.rpartition(".")
+        module = sys.modules.get(module_name)
+        function = getattr(module, name, None) if module is not None else None
+        if function is not None:
+            targets[id(function)] = (function, name, _function(tracer, name, function, accepts))
+    found = []
+    for module_name, module in list(sys.modules.items()):
+        if module is None or module_name.split(".")[0] not in ("nn", "autograd"):
+            continue
+        for attr, value in list(vars(module).items()):
+            if id(value) in targets and targets[id(value)][0] is value:
+                function, _, wrapper = targets[id(value)]
+                found.append((module, attr, function, wrapper))
+    return found
+
+
+def _function(tracer: Tracer, name: str, fn: Callable[..., Any], accepts: Callable[..., bool]) -> Any:
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return tracer.run_function(name, fn, accepts, args, kwargs)
+
+    call.__name__, call.__doc__ = fn.__name__, fn.__doc__
+    return call
 
 
 def _wrapped(tracer: Tracer, cls: type[Op], original: Callable[..., Any]) -> Callable[..., Any]:

@@ -2,9 +2,10 @@
 
 Float initializers become ``Parameter``s under their own names (``fc.weight`` is the parameter ``weight`` of
 a child ``fc``, so the state_dict keys are the initializer names); BatchNormalization's running statistics
-and integer initializers (counters, shapes) become buffers; the module can be evaluated, drawn with ``autograd.viz`` and fine-tuned. Everything is
-checked before anything is allocated: the file, each tensor's declared size against the bytes present,
-external data (only inside the model's folder), the opset, every operator and attribute, cycles.
+and integer initializers (counters, shapes) become buffers; the module can be evaluated, drawn with
+``autograd.viz`` and fine-tuned. Everything is checked before anything is allocated: the file, each tensor's
+declared size against the bytes present, external data (only inside the model's folder), the opset, every
+operator and attribute, cycles.
 """
 
 from __future__ import annotations

@@ -260,3 +260,16 @@ def test_huge_shape_asked_at_run_time_is_refused():
     loaded = autograd.onnx.load(data)
     with pytest.raises(OnnxError, match="more than .* elements"):
         loaded(autograd.zeros(2))
+
+
+def test_tracegrad_render_draws_an_onnx_file(tmp_path, capsys):
+    from autograd.cli import main
+
+    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
+    path = tmp_path / "torch.onnx"
+    path.write_bytes(torch_onnx(model, torch.randn(2, 3)))
+    assert main([str(path), "-o", str(tmp_path / "g.svg")]) == 0
+    svg = (tmp_path / "g.svg").read_text()
+    assert "Gemm" in svg and "Relu" in svg and "0.weight" in svg and "wrote" in capsys.readouterr().out
+    assert main([str(tmp_path / "missing.onnx"), "-o", str(tmp_path / "h.svg")]) == 1
+    assert "cannot be read" in capsys.readouterr().err

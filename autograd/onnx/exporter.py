@@ -257,6 +257,7 @@ def export(
         graph.nodes.append(onnx.helper.make_node("Identity", [source], [name], name=f"{name}_Identity"))
         final.append((name, tensor))
     _rename_outputs(graph, final, used)
+    graph.nodes = _live(graph.nodes, {name for name, _ in final})
     initializers = [  # the whole state_dict, so that a loaded model has the original's
         onnx.numpy_helper.from_array(np.ascontiguousarray(a), name) for name, a in state.items()
     ]
@@ -280,6 +281,17 @@ def export(
     else:
         raise OnnxError(f"export: f must be a path or a binary file, got {type(f).__name__}")
     return proto
+
+
+def _live(nodes: list[Any], outputs: set[str]) -> list[Any]:
+    """The nodes the outputs depend on (a value computed and never used, such as the bias chunks that
+    self-attention skips, is dropped)."""
+    needed, kept = set(outputs), []
+    for node in reversed(nodes):
+        if any(out in needed for out in node.output):
+            kept.append(node)
+            needed.update(node.input)
+    return kept[::-1]
 
 
 def _rename_outputs(graph: Graph, final: list[tuple[str, Tensor]], used: set[str]) -> None:

@@ -55,13 +55,23 @@ def _read(f: Any) -> tuple[bytes, str | None]:
 def load(f: Any) -> OnnxModule:
     """An ONNX model (a path, bytes or a binary file) as an ``nn.Module`` running tracegrad ops; any
     operator, attribute or file it cannot read safely is an ``OnnxError`` naming it."""
+    return OnnxModule(*_parsed(f))
+
+
+def parse(f: Any) -> Any:
+    """The ModelProto of an ONNX file (a path, bytes or a binary file), its size and kind checked first;
+    external data is not read."""
+    return _parsed(f)[0]
+
+
+def _parsed(f: Any) -> tuple[Any, str | None]:
     onnx = require_onnx()
     data, folder = _read(f)
     try:
         model = onnx.load_model_from_string(data)
     except Exception as error:  # protobuf's DecodeError and friends
         raise OnnxError(f"load: not an ONNX model ({type(error).__name__}: {error})") from None
-    return OnnxModule(model, folder)
+    return model, folder
 
 
 def _attributes(onnx: Any, node: Any, allowed: frozenset[str], folder: str | None) -> dict[str, Any]:

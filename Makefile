@@ -9,11 +9,12 @@ NOTEBOOK_ARGS ?=
 
 .PHONY: demo test notebook bench lint soak clean
 
-# The demo needs the runtime dependencies only; the tests add the dev extra (torch, onnx, jax, ...).
+# The demo needs the runtime dependencies only (a plain install); the tests add the dev extra (torch, onnx,
+# jax, ...) as an editable install, for working on the code.
 $(RUNTIME): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet .
 	touch $(RUNTIME)
 
 $(DEV): $(RUNTIME)
@@ -21,7 +22,7 @@ $(DEV): $(RUNTIME)
 	touch $(DEV)
 
 $(NOTEBOOK): $(RUNTIME)
-	$(PY) -m pip install --quiet -e '.[notebook]'
+	$(PY) -m pip install --quiet '.[notebook]'
 	touch $(NOTEBOOK)
 
 demo: $(RUNTIME)

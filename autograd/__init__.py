@@ -118,3 +118,6 @@ __all__ += [
 ]
 globals().update(FUNCTIONS)  # every @register-ed op: autograd.sin, autograd.cat, ...
 __all__ += sorted(FUNCTIONS)
+from . import onnx  # noqa: E402 - autograd.onnx.export / load (the onnx package is imported only when used)
+
+__all__ += ["onnx"]

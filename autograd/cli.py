@@ -223,6 +223,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     if words[:1] == ["render"]:
         words = words[1:]
+    if words and words[0].lower().endswith(".onnx"):  # tracegrad-render model.onnx -o model.svg
+        return _render_onnx(words)
     if words and _looks_like_expression(words[0]):  # "-x*2": a leading space keeps argparse off it
         words[0] = " " + words[0]
     cmd = argparse.ArgumentParser(
@@ -274,6 +276,29 @@ def _render(args: argparse.Namespace) -> int:
             print(f"tracegrad-render: error: cannot write {args.output!r}: {error.strerror}", file=sys.stderr)
             return 1
         print(f"wrote {path}")
+    return 0
+
+
+def _render_onnx(words: list[str]) -> int:
+    """``tracegrad-render model.onnx -o model.svg``: any ONNX model's graph (autograd.onnx.draw)."""
+    cmd = argparse.ArgumentParser(prog="tracegrad-render", description="Draw an ONNX model's graph.")
+    cmd.add_argument("model", help="an .onnx file")
+    cmd.add_argument("-o", "--output", required=True, help="write the graph here (.svg, .png, .pdf or .dot)")
+    cmd.add_argument("--rankdir", default="TB", choices=["LR", "RL", "TB", "BT"])
+    args = cmd.parse_args(words)
+    from .onnx import OnnxError
+    from .onnx.draw import render_onnx
+    from .viz import GraphvizUnavailableError, RenderError
+
+    try:
+        path = render_onnx(args.model, args.output, args.rankdir)
+    except (OnnxError, GraphvizUnavailableError, RenderError, ValueError, ImportError) as error:
+        print(f"tracegrad-render: error: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"tracegrad-render: error: cannot write {args.output!r}: {error.strerror}", file=sys.stderr)
+        return 1
+    print(f"wrote {path}")
     return 0
 
 

@@ -63,7 +63,7 @@ def test_process_arguments_are_shared(method):
 def test_queue_sends_shared_memory(method):
     ctx = mp.get_context(method)
     q, done = ctx.Queue(), ctx.Queue()
-    t = autograd.arange(6, dtype=autograd.float64).reshape(2, 3)
+    t = autograd.arange(6, dtype=autograd.float64).reshape(2, 3).share_memory_()
     p = ctx.Process(target=_scale_received, args=(q, done))
     p.start()
     q.put(t[:, 1:])  # a view: offset and strides travel too
@@ -128,7 +128,7 @@ def test_hogwild_updates_reach_the_parent(method):
     model = nn.Linear(2, 1).double().share_memory()
     assert all(p.is_shared() for p in model.parameters())
     X = autograd.tensor(np.random.default_rng(0).normal(size=(16, 2)))
-    y = X @ autograd.tensor([[1.0], [-2.0]])
+    y = X @ autograd.tensor([[1.0], [-2.0]], dtype=autograd.float64)
     results = ctx.Queue()
     p = ctx.Process(target=_train, args=(model, X, y, 5, results))
     p.start()

@@ -175,4 +175,6 @@ def test_no_warnings_or_leftovers_at_exit(tmp_path):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([os.getcwd(), os.path.dirname(__file__)])}
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, env=env)
     assert run.returncode == 0 and run.stderr == "", run.stderr
-    assert wait_for(lambda: not segments() & {n for n in segments() if n.startswith(f"tg_{run.stdout.strip()}_")})
+    assert wait_for(
+        lambda: not segments() & {n for n in segments() if n.startswith(f"tg_{run.stdout.strip()}_")}
+    )

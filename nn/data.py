@@ -11,11 +11,13 @@ shorthand, and the ``make_*`` functions also take scikit-learn's ``random_state`
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from autograd import Tensor, float64, from_numpy, stack, tensor
 from autograd.random import Generator, numpy_generator
 
 Pair = tuple[np.ndarray, np.ndarray]
@@ -43,53 +45,188 @@ class TensorDataset:
         return tuple(t[index] for t in self.tensors)
 
 
-class DataLoader:
-    """Batches of a ``TensorDataset``: ``batch_size`` rows at a time, reshuffled every epoch if asked.
+class Dataset:
+    """torch.utils.data.Dataset: a base for map-style datasets, which define ``__getitem__`` (and
+    ``__len__``). Any object with those two works as a DataLoader's dataset (a list of pairs too)."""
 
-    The last short batch is kept unless ``drop_last``. Each epoch draws a new order from ``generator``
-    (an ``autograd.Generator`` or a numpy Generator), or from the default generator that
-    ``autograd.manual_seed`` seeds; ``seed`` (an int) is a shorthand for ``Generator().manual_seed(seed)``.
+    def __getitem__(self, index: int) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define __getitem__")
+
+
+@dataclass(frozen=True)
+class WorkerInfo:
+    """What ``get_worker_info()`` says inside a DataLoader worker: its ``id``, the ``num_workers``, the
+    ``seed`` it was given and its copy of the ``dataset``."""
+
+    id: int
+    num_workers: int
+    seed: int
+    dataset: Any
+
+
+_worker_info: WorkerInfo | None = None
+
+
+def get_worker_info() -> WorkerInfo | None:
+    """The ``WorkerInfo`` of the DataLoader worker this runs in; None in the main process (as torch)."""
+    return _worker_info
+
+
+class DataLoader:
+    """Batches of a dataset: ``batch_size`` items at a time, in order, reshuffled every epoch or in the order
+    of a ``sampler``; the last short batch is kept unless ``drop_last``.
+
+    A ``TensorDataset`` is gathered one batch at a time; any other dataset (an object with ``__len__`` and
+    ``__getitem__``, a list of pairs) item by item, joined by ``collate_fn`` (``default_collate``). With
+    ``num_workers > 0`` worker processes fetch the batches (``multiprocessing_context``: "fork" on Linux, or
+    "spawn"), ``prefetch_factor`` each ahead, and hand them over in shared memory; the batches are those of
+    ``num_workers=0``, in the same order. ``generator`` (an ``autograd.Generator`` or a numpy one) or ``seed``
+    (an int) makes the shuffling, and the workers' seeds, reproducible; without either they come from the
+    default generator that ``autograd.manual_seed`` seeds.
     """
 
     def __init__(
         self,
-        dataset: TensorDataset,
+        dataset: Any,
         batch_size: int = 1,
         shuffle: bool = False,
-        drop_last: bool = False,
-        seed: int | None = None,
+        sampler: Iterable[int] | None = None,
         *,
+        num_workers: int = 0,
+        collate_fn: Callable[[list[Any]], Any] | None = None,
+        drop_last: bool = False,
+        timeout: float = 0,
+        worker_init_fn: Callable[[int], None] | None = None,
+        multiprocessing_context: Any = None,
         generator: Any = None,
+        prefetch_factor: int | None = None,
+        persistent_workers: bool = False,
+        seed: int | None = None,
     ) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be a positive int, got {batch_size!r}")
+        if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
+            raise TypeError(
+                f"DataLoader: the dataset must have __len__ and __getitem__, got {type(dataset).__name__}"
+            )
         if len(dataset) == 0:
             raise ValueError("DataLoader: the dataset is empty")
+        if sampler is not None and shuffle:
+            raise ValueError("sampler option is mutually exclusive with shuffle")
+        if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
+            raise ValueError(
+                "num_workers option should be non-negative; use num_workers=0 to disable multiprocessing."
+            )
+        if timeout < 0:
+            raise ValueError("timeout option should be non-negative")
+        if num_workers == 0 and prefetch_factor is not None:
+            raise ValueError(
+                "prefetch_factor option could only be specified in multiprocessing.let num_workers > 0 to "
+                "enable multiprocessing, otherwise set prefetch_factor to None."
+            )
+        if num_workers > 0 and prefetch_factor is None:
+            prefetch_factor = 2
+        if prefetch_factor is not None and (not isinstance(prefetch_factor, int) or prefetch_factor < 1):
+            raise ValueError(f"DataLoader: prefetch_factor must be a positive int, got {prefetch_factor!r}")
+        if persistent_workers and num_workers == 0:
+            raise ValueError("persistent_workers option needs num_workers > 0")
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = shuffle
+        self.sampler = sampler
+        self.num_workers = num_workers
+        self.collate_fn = collate_fn
         self.drop_last = drop_last
-        self.generator = _generator(None, seed, generator, "DataLoader")
+        self.timeout = timeout
+        self.worker_init_fn = worker_init_fn
+        self.multiprocessing_context = multiprocessing_context
+        self.prefetch_factor = prefetch_factor
+        self.persistent_workers = persistent_workers
+        self._rng = _rng(None, seed, generator, "DataLoader")  # generator, seed, or the default one
+        self._pool: Any = None  # the persistent workers, once started
 
     def __len__(self) -> int:
         """Iterations per epoch."""
-        n = len(self.dataset)
+        n = len(self.dataset) if self.sampler is None else len(self.sampler)  # type: ignore[arg-type]
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
     def batch_indices(self) -> Iterator[slice | np.ndarray]:
-        """The index of each batch of one epoch: slices in order, or integer arrays when shuffling."""
-        n, size = len(self.dataset), self.batch_size
-        order = numpy_generator(self.generator).permutation(n) if self.shuffle else None
+        """The index of each batch of one epoch: slices in order, or integer arrays when shuffling (or given a
+        sampler)."""
+        order = _order(self._rng, len(self.dataset), self.shuffle, self.sampler)
+        n, size = len(self.dataset) if order is None else len(order), self.batch_size
         for start in range(0, len(self) * size, size):
             stop = min(start + size, n)
             yield slice(start, stop) if order is None else order[start:stop]
 
-    def __iter__(self) -> Iterator[tuple[Any, ...]]:
-        """Each batch in memory of its own, as torch's collation makes it: changing a batch in place
-        leaves the dataset alone (a slice would be a view)."""
-        for index in self.batch_indices():
+    def __iter__(self) -> Iterator[Any]:
+        """Each batch in memory of its own, as torch's collation makes it: changing a batch in place leaves
+        the dataset alone (a slice would be a view)."""
+        if self.num_workers:
+            from .workers import iterate
+
+            return iterate(self)
+        fetcher = Fetcher(self.dataset, self.collate_fn)
+        return (fetcher(index) for index in self.batch_indices())
+
+
+def _order(
+    rng: np.random.Generator, n: int, shuffle: bool, sampler: Iterable[int] | None
+) -> np.ndarray | None:
+    """One epoch's order of the dataset's indices: None for 0..n-1, a permutation when shuffling."""
+    if sampler is not None:
+        return np.fromiter(iter(sampler), dtype=np.int64)
+    return rng.permutation(n) if shuffle else None
+
+
+class Fetcher:
+    """Reads one batch of a dataset: a ``TensorDataset`` (with the default collation) in one gather, any other
+    item by item and collated. ``index`` is the dataset index being read (what a worker's error names)."""
+
+    def __init__(self, dataset: Any, collate_fn: Callable[[list[Any]], Any] | None) -> None:
+        self.dataset = dataset
+        self.collate_fn = collate_fn or default_collate
+        self.batched = collate_fn is None and isinstance(dataset, TensorDataset)
+        self.index: Any = None
+
+    def __call__(self, index: slice | np.ndarray) -> Any:
+        if self.batched:
+            self.index = index if isinstance(index, slice) else index.tolist()
             batch = self.dataset[index]
-            yield batch if not isinstance(index, slice) else tuple(_own(x) for x in batch)
+            return batch if not isinstance(index, slice) else tuple(_own(x) for x in batch)
+        positions = range(index.start, index.stop) if isinstance(index, slice) else index.tolist()
+        items = []
+        for i in positions:
+            self.index = i
+            items.append(self.dataset[i])
+        return self.collate_fn(items)
+
+
+def default_collate(batch: list[Any]) -> Any:
+    """torch's default collation of a list of items: tensors, numpy arrays and numbers stacked into one tensor
+    (Python floats as float64, ints as int64), tuples and lists item by item (a list), dicts key by key, named
+    tuples field by field; strings stay a list."""
+    elem = batch[0]
+    if isinstance(elem, Tensor):
+        return stack(batch)
+    if isinstance(elem, np.ndarray | np.generic) and elem.dtype.kind not in "OSUV":
+        return from_numpy(np.stack([np.asarray(x) for x in batch]))
+    if isinstance(elem, float):
+        return tensor(batch, dtype=float64)
+    if isinstance(elem, int):  # bool included: a bool tensor
+        return tensor(batch)
+    if isinstance(elem, str | bytes):
+        return batch
+    if isinstance(elem, Mapping):
+        return {key: default_collate([item[key] for item in batch]) for key in elem}
+    if isinstance(elem, tuple) and hasattr(elem, "_fields"):
+        return type(elem)(*(default_collate(list(field)) for field in zip(*batch, strict=True)))
+    if isinstance(elem, Sequence):
+        if any(len(item) != len(elem) for item in batch):
+            raise RuntimeError("each element in list of batch should be of equal size")
+        return [default_collate(list(field)) for field in zip(*batch, strict=True)]
+    raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
+                    f"found {type(elem)}")
 
 
 def _own(x: Any) -> Any:
@@ -265,7 +402,11 @@ DATASETS = {
 __all__ = [
     "DATASETS",
     "DataLoader",
+    "Dataset",
     "TensorDataset",
+    "WorkerInfo",
+    "default_collate",
+    "get_worker_info",
     "make_blobs",
     "make_circles",
     "make_moons",

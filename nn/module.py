@@ -16,6 +16,7 @@ import numpy as np
 
 from autograd import Tensor, devices, dtypes, no_grad
 from autograd.hooks import RemovableHandle
+from autograd.multiprocessing import register_tensor_class
 from autograd.tensor import _copy_state
 
 Hook = Callable[["Module", tuple[Any, ...], Any], Any]
@@ -36,6 +37,9 @@ class Parameter(Tensor):
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
+
+
+register_tensor_class(Parameter)  # a Parameter sent to another process arrives as one, on shared memory
 
 
 class Module:
@@ -273,6 +277,15 @@ class Module:
     def float(self) -> Module:
         """Parameters as float32."""
         return self.to(dtypes.float32)
+
+    def share_memory(self) -> Module:
+        """Moves every parameter (and gradient) into shared memory, as torch: processes given this module
+        (Hogwild training) then update the same weights. Returns self."""
+        for param in self.parameters():
+            param.share_memory_()
+            if param.grad is not None:
+                param.grad.share_memory_()
+        return self
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         """Turns gradient tracking of every parameter on or off (freezing layers); returns self."""

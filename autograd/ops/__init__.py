@@ -9,6 +9,7 @@ runs each backward pass under one. ``autograd.detect_anomaly()`` is the tool tha
 or inf.
 """
 
+from ..multiprocessing import reductions  # noqa: F401 - share_memory_, is_shared
 from ..tensor import Tensor
 from . import (  # noqa: F401 - each family registers its names when imported
     activation_more,

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from . import dtypes
+from .compiler import recorded
 from .tensor import Tensor, _to_array, _wrap
 
 Seed = int | np.random.Generator | None
@@ -23,6 +24,7 @@ def _shape(size: tuple[Any, ...]) -> tuple[int, ...]:
     return tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else tuple(size)
 
 
+@recorded  # a compiled function makes it again at each replay
 def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A new leaf holding a copy of ``data`` (nested lists, numbers, arrays or tensors)."""
     return _leaf(_to_array(data, dtype, copy=True), dtype, requires_grad)
@@ -42,16 +44,19 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return _wrap(array)
 
 
+@recorded  # a compiled function makes it again at each replay
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros (float32 unless ``dtype``)."""
     return _leaf(np.zeros(_shape(size), dtypes.as_dtype(dtype or dtypes.float32)), None, requires_grad)
 
 
+@recorded  # a compiled function makes it again at each replay
 def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones (float32 unless ``dtype``)."""
     return _leaf(np.ones(_shape(size), dtypes.as_dtype(dtype or dtypes.float32)), None, requires_grad)
 
 
+@recorded  # a compiled function makes it again at each replay
 def full(size: Sequence[int], fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor filled with ``fill_value``; its dtype is inferred from the value as in ``tensor``."""
     value = _to_array(fill_value, dtype, copy=False)
@@ -60,6 +65,7 @@ def full(size: Sequence[int], fill_value: Any, dtype: Any = None, requires_grad:
     )
 
 
+@recorded  # a compiled function makes it again at each replay
 def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor whose values are whatever memory held (use only to overwrite)."""
     return _leaf(np.empty(_shape(size), dtypes.as_dtype(dtype or dtypes.float32)), None, requires_grad)
@@ -80,11 +86,13 @@ def full_like(x: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool
     return full(x.shape, fill_value, dtype=dtype or x.dtype, requires_grad=requires_grad)
 
 
+@recorded  # a compiled function makes it again at each replay
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """The n x m identity matrix."""
     return _leaf(np.eye(n, m, dtype=dtypes.as_dtype(dtype or dtypes.float32)), None, requires_grad)
 
 
+@recorded  # a compiled function makes it again at each replay
 def arange(
     start: float, end: float | None = None, step: float = 1, dtype: Any = None, requires_grad: bool = False
 ) -> Tensor:
@@ -98,6 +106,7 @@ def arange(
     return _leaf(np.arange(start, end, step).astype(dtypes.as_dtype(dtype or default)), None, requires_grad)
 
 
+@recorded  # a compiled function makes it again at each replay
 def linspace(start: float, end: float, steps: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """``steps`` evenly spaced values from start to end, both included (float32 unless ``dtype``)."""
     if steps < 0:
@@ -110,12 +119,14 @@ def _generator(generator: Seed) -> np.random.Generator:
     return generator if isinstance(generator, np.random.Generator) else np.random.default_rng(generator)
 
 
+@recorded  # a compiled function makes it again at each replay
 def rand(*size: Any, generator: Seed = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1); ``generator`` is a seed or a numpy Generator."""
     array = _generator(generator).random(_shape(size), dtype=dtypes.as_dtype(dtype or dtypes.float32))
     return _leaf(array, None, requires_grad)
 
 
+@recorded  # a compiled function makes it again at each replay
 def randn(*size: Any, generator: Seed = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Standard normal samples; ``generator`` is a seed or a numpy Generator."""
     array = _generator(generator).standard_normal(
@@ -124,6 +135,7 @@ def randn(*size: Any, generator: Seed = None, dtype: Any = None, requires_grad: 
     return _leaf(array, None, requires_grad)
 
 
+@recorded  # a compiled function makes it again at each replay
 def randint(low: int, high: int, size: Sequence[int], generator: Seed = None, dtype: Any = None) -> Tensor:
     """Integers drawn uniformly from [low, high) (int64 unless ``dtype``)."""
     array = _generator(generator).integers(low, high, tuple(size))

@@ -26,6 +26,7 @@ class _State(threading.local):
         self.anomaly = False
         self.saved: list[tuple[str, bool]] = []
         self.off = False  # grad mode turned off by set_grad_enabled (which keeps no stack): see _set_grad
+        self.tracer: Any = None  # autograd.compile's recorder while it traces a call in this thread
 
 
 STATE = _State()

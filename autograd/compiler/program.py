@@ -1,0 +1,76 @@
+"""``Program``: a recording made into one straight-line Python function.
+
+The steps become the body of ``_replay(A)`` (``A``: the call's tensors); every object it refers to (the ops'
+``forward``/``backward``, the ctx of each op, constants, parameters, optimizers) is passed in its namespace
+under a name the tracer made, so the source text holds only those names, numbers and the runtime helpers:
+nothing of the user's is ever turned into code. Steps whose results nothing reads are dropped, and each
+local is deleted after its last use, so a replay holds no more arrays than the eager step did.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from . import runtime
+from .trace import Recording, Step, Tracer
+
+
+@dataclass
+class Program:
+    """A compiled recording: ``run(tensors)`` replays it; the rest describes it (``explain``)."""
+
+    run: Callable[[list[Any]], Any]
+    source: str
+    steps: list[Step]
+    dropped: int
+
+    def counts(self) -> Counter[str]:
+        """How many steps of each kind (forward, backward, gather, grad, write, call, ...)."""
+        return Counter(step.kind for step in self.steps)
+
+    def buffers(self) -> int:
+        """How many arrays a replay makes (its locals)."""
+        return len({name for step in self.steps for name in step.writes if name.startswith("v")})
+
+
+def build(rec: Recording, n_args: int, label: str) -> Program:
+    """Drops the dead steps of ``rec`` and compiles the rest into ``_replay``."""
+    needed = set(Tracer._locals(rec.output))
+    kept: list[Step] = []
+    for step in reversed(rec.steps):
+        if step.pure and not needed.intersection(step.writes):
+            continue
+        kept.append(step)
+        needed.update(step.reads)
+    kept.reverse()
+    last: dict[str, int] = {}
+    for i, step in enumerate(kept):
+        for name in step.reads:
+            last[name] = i
+    out = set(Tracer._locals(rec.output))
+    body: list[str] = []
+    for i, step in enumerate(kept):
+        body.extend(step.lines)
+        if step.kind == "forward" and step.writes[1] not in last:  # a ctx no backward reads: free it
+            body.append(f"{step.writes[1]}._saved = {step.writes[1]}._data = None")
+        gone = [n for n in step.reads if last.get(n) == i and n.startswith("v") and n not in out]
+        gone += [n for n in step.writes if n.startswith("v") and n not in last and n not in out]
+        if gone:
+            body.append("del " + ", ".join(sorted(set(gone))))
+    lines = [f"def _replay(A):  # {label}"]
+    if n_args:
+        lines.append("    " + "".join(f"A{i}, " for i in range(n_args)) + "= A")
+    indent = "    "
+    if rec.quiet:
+        lines.append("    with _errstate(divide='ignore', invalid='ignore', over='ignore'):")
+        indent = "        "
+    lines.extend(indent + line for line in body or ["pass"])
+    lines.append(f"    return {rec.output}")
+    source = "\n".join(lines) + "\n"
+    namespace: dict[str, Any] = {**runtime.NAMES, **rec.names}
+    code = compile(source, f"<autograd.compile: {label}>", "exec")
+    exec(code, namespace)  # noqa: S102 - our own generated source: names, numbers and helpers only
+    return Program(namespace["_replay"], source, kept, len(rec.steps) - len(kept))

@@ -254,8 +254,10 @@ def _referenced(fn: Any) -> list[Any]:
 
 
 def _collect(obj: Any, found: dict[int, Any]) -> None:
-    """Modules (and their sub-modules), optimizers and schedulers in ``obj`` (or a list of them)."""
-    if isinstance(obj, (list, tuple)):
+    """Tensors, modules (and their sub-modules), optimizers and schedulers in ``obj`` (or a list of them)."""
+    if isinstance(obj, Tensor):
+        found.setdefault(id(obj), obj)
+    elif isinstance(obj, (list, tuple)):
         for x in obj:
             _collect(x, found)
     elif _is_module(obj):
@@ -268,7 +270,9 @@ def _collect(obj: Any, found: dict[int, Any]) -> None:
 
 
 def _tensors_of(obj: Any) -> list[Tensor]:
-    """The parameters (and buffers) of a module, or of an optimizer's groups."""
+    """The parameters (and buffers) of a module, or of an optimizer's groups (a tensor: itself)."""
+    if isinstance(obj, Tensor):
+        return [obj]
     if _is_module(obj):
         tensors = list(obj.parameters())
         buffers = getattr(obj, "buffers", None)

@@ -226,13 +226,16 @@ class Tracer:
         self.guard(lambda: self._forward(op, out, args, inputs, given))
 
     def _forward(self, op: Any, out: Tensor, args: Any, inputs: Any, given: Any) -> None:
-        if not isinstance(op, type) or not op._arrays:
-            raise GraphBreakError(f"a custom autograd.Function ({type(op).__name__}) at {where()}")
+        if not isinstance(op, type):  # a custom Function: its forward ran ops on tensors, recorded already
+            self._bind(out._data, self.array(given, None))
+            self.keep.append(out)
+            self.nodes[id(out)] = "function"
+            return
         ins = [
             self.array(x, a) if isinstance(a, Tensor) else self.value(x)
             for a, x in zip(args, inputs, strict=True)
         ]
-        ctx = _new_ctx(out._needs)
+        ctx = _new_ctx(out._needs or (False,) * len(inputs))  # (_fill empties the needs of a constant)
         c = self._const(ctx, "C")  # reused by every replay; "C" names count as locals for the data flow
         f = self._op(op.forward, f"F_{op.__name__}_")
         v = self._fresh("v")
@@ -441,6 +444,7 @@ class Tracer:
         self.rec.quiet = True
 
     def _node(self, node: Tensor, grad: Any, name: str, acc: dict[int, str], retain_graph: bool) -> None:
+        self._bind(grad, name)  # a custom Function's backward may use it in ops
         op = node._ctx
         if op is None:  # a leaf
             owner = self.tensors[id(node)]
@@ -451,16 +455,25 @@ class Tracer:
             return
         if node._versions is not None:
             _check_versions(node)
-        grads = op.backward(node, grad)
-        c = self.nodes[id(node)]
-        b = self._op(op.backward, f"B_{op.__name__}_")
-        r = self._fresh("v")
-        lines = [f"{r} = {b}({c}, {name})"]
+        prev, needs = node._prev, node._needs
+        if op._arrays:
+            grads = op.backward(node, grad)
+            c = self.nodes[id(node)]
+            b = self._op(op.backward, f"B_{op.__name__}_")
+            r = self._fresh("v")
+            lines = [f"{r} = {b}({c}, {name})"]
+            if not retain_graph:
+                lines.append(f"{c}._saved = {c}._data = None")
+            self._emit(lines, [c, name], [r], True, "backward", op.__name__)
+        else:  # a custom Function's backward: its tensor ops are recorded as they run
+            grads = op._backward(node, grad, False)
+            if not retain_graph:
+                op.saved = None
+            if len(grads) != len(needs):
+                raise RuntimeError(f"{node.grad_fn} returned {len(grads)} gradients for {len(needs)} inputs")
+            r = ""
         if not retain_graph:
             node._saved = node._versions = None
-            lines.append(f"{c}._saved = {c}._data = None")
-        self._emit(lines, [c, name], [r], True, "backward", op.__name__)
-        prev, needs = node._prev, node._needs
         if type(grads) is not tuple:
             pairs = [(prev[0], grads, r)]
         elif len(prev) == 1:
@@ -472,6 +485,11 @@ class Tracer:
         for parent, gp, expr in pairs:
             if gp is None:
                 continue
+            if not r:
+                try:
+                    expr = self.array(gp, None)
+                except GraphBreakError as why:  # the pass goes on eagerly, unrecorded
+                    self.stop(str(why))
             x = self._fresh("v")
             lines = [f"{x} = {expr}"]
             data = parent._data
@@ -483,7 +501,9 @@ class Tracer:
             if before is not None:
                 lines.append(f"{x} = {before} + {x}")
             acc[id(parent)] = x
-            self._emit(lines, [r, name, *([before] if before else [])], [x], True, "gather", "")
+            self._emit(
+                lines, [*self._locals(expr), name, *([before] if before else [])], [x], True, "gather", ""
+            )
             _gather(parent, gp, grad)
 
 

@@ -166,7 +166,7 @@ def test_manual_sgd_grad_none_and_inputs_change_between_calls() -> None:
         return loss
 
     compiled = ag.compile(step)
-    for i in range(5):
+    for _ in range(5):
         x = ag.tensor(rng.normal(size=(4, 3)).astype(F32))  # new data each call: read at replay
         a, b = step(W, x), compiled(W2, x)
         assert a.numpy().tobytes() == b.numpy().tobytes()

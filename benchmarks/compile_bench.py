@@ -143,9 +143,10 @@ def jax_steps(X1: Any, y1: Any, X2: Any, y2: Any, x0: np.ndarray) -> dict[str, C
 
 def first_call(
     make: Callable[[], Callable[..., Any]], args: tuple[Any, ...], rounds: int
-) -> tuple[float, float]:
-    """(median time of the first, tracing call of a fresh compiled step, median eager step time)."""
-    traces, eagers = [], []
+) -> tuple[float, float, float]:
+    """Medians of: the first (tracing) call of a fresh compiled step, its second call (which builds the
+    program, then replays it), and an eager step."""
+    traces, builds, eagers = [], [], []
     for _ in range(rounds):
         eager = make()
         eager(*args)
@@ -156,7 +157,17 @@ def first_call(
         start = time.perf_counter()
         compiled(*args)
         traces.append(time.perf_counter() - start)
-    return statistics.median(traces), statistics.median(eagers)
+        start = time.perf_counter()
+        compiled(*args)
+        builds.append(time.perf_counter() - start)
+    return statistics.median(traces), statistics.median(builds), statistics.median(eagers)
+
+
+def _first(name: str, trace: float, build: float, eager: float) -> None:
+    print(
+        f"  {name}: eager step {eager * 1e3:.3g} ms; first call {trace * 1e3:.3g} ms ({trace / eager:.2f}x), "
+        f"second {build * 1e3:.3g} ms ({build / eager:.2f}x)"
+    )
 
 
 def peak(step: Callable[[], Any]) -> int:
@@ -207,17 +218,13 @@ def run(rounds: int) -> None:
         ratios = _compare(name, engines, rounds)
         low, high = min(ratios["compiled"]), max(ratios["compiled"])
         print(f"  compiled per round: {low:.2f}x-{high:.2f}x")
-    print("First call (trace + build) against one eager step, medians of 5 fresh compiles:")
+    print("First call (the trace) and second (build + replay) against one eager step, 5 fresh compiles:")
     for name, sizes, X, y, loss in (
         (T1, [2, 16, 16, 1], X1, y1, "hinge"),
         (T2, [784, 256, 128, 10], X2, y2, "ce"),
     ):
-        trace, eager = first_call(lambda s=sizes, X=X, y=y, loss=loss: train_step(s, X, y, loss), (), 5)
-        print(
-            f"  {name[:2]}: first call {trace * 1e3:.2f} ms, eager step {eager * 1e3:.2f} ms: {trace / eager:.2f}x"
-        )
-    trace, eager = first_call(lambda: chain_step(x0, 1000), (x,), 5)
-    print(f"  T3: first call {trace * 1e3:.2f} ms, eager step {eager * 1e3:.2f} ms: {trace / eager:.2f}x")
+        _first(name[:2], *first_call(lambda s=sizes, X=X, y=y, loss=loss: train_step(s, X, y, loss), (), 5))
+    _first("T3", *first_call(lambda: chain_step(x0, 1000), (x,), 5))
     print("Peak numpy+Python allocations of one step (tracemalloc), eager against compiled (warm):")
     for name in (T1, T2):
         engines = loaded[name]

@@ -26,7 +26,7 @@ from typing import Any
 from ..grad_mode import STATE, SWITCHED
 from ..tensor import Tensor, _sequence
 from .program import Program, build
-from .trace import GraphBreakError, Tracer, _reread
+from .trace import GraphBreakError, Recording, Tracer, _reread
 
 
 def opaque(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -57,11 +57,22 @@ def recorded(make: Callable[..., Tensor]) -> Callable[..., Tensor]:
 
 @dataclass
 class Entry:
-    """One signature's recording: its program, or why it runs eagerly."""
+    """One signature's recording, made into its program by the first replay (so the first call costs a
+    trace only), or why it runs eagerly."""
 
     signature: tuple[Any, ...]
-    program: Program | None
+    recording: Recording | None
     reason: str | None
+    n_args: int
+    label: str
+    program: Program | None = None
+
+    def build(self) -> Program:
+        """The program, compiled on first need."""
+        if self.program is None:
+            assert self.recording is not None
+            self.program, self.recording = build(self.recording, self.n_args, self.label), None
+        return self.program
 
 
 class Compiled:
@@ -94,11 +105,10 @@ class Compiled:
         entry = self.entries.get(key)
         if entry is None:
             return self._trace(key, tensors, args, kwargs)
-        program = entry.program
-        if program is None:
+        if entry.reason is not None:
             return self.fn(*args, **kwargs)
         with self._lock:
-            return program.run(tensors)
+            return (entry.program or entry.build()).run(tensors)
 
     # ----- signatures ---------------------------------------------------------------------------
     def _signature(self, args: tuple[Any, ...], kwargs: dict[str, Any], tensors: list[Tensor]) -> Any:
@@ -147,18 +157,18 @@ class Compiled:
         finally:
             STATE.tracer = None
             SWITCHED.pop()
-        program = None
         if tracer.broken is None:
             try:
                 _finish(tracer, result)
-                program = build(tracer.rec, len(tensors), getattr(self.fn, "__qualname__", "function"))
             except GraphBreakError as why:
                 tracer.broken = str(why)
         if tracer.broken is not None:
             self._break(tracer.broken)
         if len(self.entries) >= self.cache_size:
             del self.entries[next(iter(self.entries))]
-        self.entries[key] = Entry(key, program, tracer.broken)
+        label = getattr(self.fn, "__qualname__", "function")
+        recording = tracer.rec if tracer.broken is None else None
+        self.entries[key] = Entry(key, recording, tracer.broken, len(tensors), label)
         return result
 
     def _break(self, reason: str) -> None:
@@ -173,14 +183,14 @@ class Compiled:
         generated source, or the reason it runs eagerly (a graph break)."""
         lines = [
             f"autograd.compile({self.__name__}): {len(self.entries)} recording(s), {self.traces} trace(s), "
-            f"{sum(e.program is None for e in self.entries.values())} graph break(s)"
+            f"{sum(e.reason is not None for e in self.entries.values())} graph break(s)"
         ]
         for i, entry in enumerate(self.entries.values()):
             lines.append(f"[{i}] signature {_describe(entry.signature)}")
-            if entry.program is None:
+            if entry.reason is not None:
                 lines.append(f"    graph break, runs eagerly: {entry.reason}")
                 continue
-            program = entry.program
+            program = entry.build()
             kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(program.counts().items()))
             lines.append(
                 f"    {len(program.steps)} steps ({kinds}); {program.buffers()} buffers; "

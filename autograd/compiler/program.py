@@ -64,10 +64,12 @@ def build(rec: Recording, n_args: int, label: str) -> Program:
     if n_args:
         lines.append("    " + "".join(f"A{i}, " for i in range(n_args)) + "= A")
     indent = "    "
-    if rec.quiet:
-        lines.append("    with _errstate(divide='ignore', invalid='ignore', over='ignore'):")
+    if rec.quiet:  # numpy's edges quiet, as in the eager backward pass
+        lines += ["    _token = _quiet()", "    try:"]
         indent = "        "
     lines.extend(indent + line for line in body or ["pass"])
+    if rec.quiet:
+        lines += ["    finally:", "        _settle(_token)"]
     lines.append(f"    return {rec.output}")
     source = "\n".join(lines) + "\n"
     namespace: dict[str, Any] = {**runtime.NAMES, **rec.names}

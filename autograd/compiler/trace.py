@@ -17,6 +17,7 @@ call finishes eagerly, and the signature runs eagerly from then on, for a reason
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from ..grad_mode import STATE
 from ..tensor import Tensor, _check_versions, _gather
 
 _ndarray = np.ndarray
+_LOCAL = re.compile(r"\b[vC][0-9]+\b")  # the names of a program's locals (and ctxs)
 _CONSTANTS = (int, float, bool, complex, str, bytes, type(None), slice, type(Ellipsis), np.dtype, type)
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # autograd/
 
@@ -178,23 +180,13 @@ class Tracer:
     def _emit(
         self, lines: list[str], reads: list[str], writes: list[str], pure: bool, kind: str, label: str
     ) -> None:
-        locals_read = tuple(sorted({r for r in reads if r[:1] in "vC"}))
+        locals_read = tuple(dict.fromkeys(r for r in reads if r[:1] in ("v", "C")))
         self.rec.steps.append(Step(lines, locals_read, tuple(writes), pure, kind, label))
 
     @staticmethod
     def _locals(*exprs: str) -> list[str]:
-        """The locals (``v12``, ``C3``) an expression reads."""
-        out = []
-        for expr in exprs:
-            token = ""
-            for ch in expr + " ":
-                if ch.isalnum() or ch == "_":
-                    token += ch
-                    continue
-                if token[:1] in ("v", "C") and token[1:].isdigit():
-                    out.append(token)
-                token = ""
-        return out
+        """The locals (``v12``, ``C3``) expressions read."""
+        return [name for expr in exprs for name in _LOCAL.findall(expr)]
 
     def _op(self, fn: Any, label: str) -> str:
         name = self._op_names.get(fn)
@@ -245,7 +237,8 @@ class Tracer:
             lines.append(f"{v} = _scalar({c}, {v})")
         elif given.dtype is not out._data.dtype:
             lines.append(f"{v} = _demote({v}, ({call},))")
-        lines.append(f"{c}._data = {v}")
+        if _reads_data(op):
+            lines.append(f"{c}._data = {v}")
         if op._edges:
             self.rec.quiet = True
         self._emit(lines, self._locals(*ins), [v, c], True, "forward", op.__name__)
@@ -463,7 +456,7 @@ class Tracer:
             r = self._fresh("v")
             lines = [f"{r} = {b}({c}, {name})"]
             if not retain_graph:
-                lines.append(f"{c}._saved = {c}._data = None")
+                lines.append(f"{c}._saved = {c}._data = None" if _reads_data(op) else f"{c}._saved = None")
             self._emit(lines, [c, name], [r], True, "backward", op.__name__)
         else:  # a custom Function's backward: its tensor ops are recorded as they run
             grads = op._backward(node, grad, False)
@@ -490,20 +483,19 @@ class Tracer:
                     expr = self.array(gp, None)
                 except GraphBreakError as why:  # the pass goes on eagerly, unrecorded
                     self.stop(str(why))
-            x = self._fresh("v")
-            lines = [f"{x} = {expr}"]
-            data = parent._data
+            value, data = expr, parent._data
             if not parent._prev:
-                lines.append(f"{x} = _leaf_fit({x}, {self.tensors[id(parent)]}, {name})")
+                value = f"_leaf_fit({value}, {self.tensors[id(parent)]}, {name})"
             elif gp.shape != data.shape or gp.dtype is not data.dtype:
-                lines.append(f"{x} = _fit_to({x}, {data.shape!r}, {self._const(data.dtype)})")
+                value = f"_fit_to({value}, {data.shape!r}, {self._const(data.dtype)})"
             before = acc.get(id(parent))
             if before is not None:
-                lines.append(f"{x} = {before} + {x}")
-            acc[id(parent)] = x
-            self._emit(
-                lines, [*self._locals(expr), name, *([before] if before else [])], [x], True, "gather", ""
-            )
+                value = f"{before} + {value}"
+            if _LOCAL.fullmatch(value):  # the gradient as it came: no step
+                acc[id(parent)] = value
+            else:
+                x = acc[id(parent)] = self._fresh("v")
+                self._emit([f"{x} = {value}"], self._locals(value), [x], True, "gather", "")
             _gather(parent, gp, grad)
 
 
@@ -528,6 +520,18 @@ def _check_plain(make: Any, value: Any) -> None:
         raise GraphBreakError(
             f"{make.__name__}() of a {type(value).__name__} (it would be frozen) at {where()}"
         )
+
+
+_READS_DATA: dict[Any, bool] = {}
+
+
+def _reads_data(op: type) -> bool:
+    """Whether an op's backward reads its output (``ctx._data``): only then does a replay keep it there."""
+    known = _READS_DATA.get(op)
+    if known is None:
+        code = getattr(getattr(op.backward, "__func__", op.backward), "__code__", None)
+        known = _READS_DATA[op] = code is None or "_data" in code.co_names
+    return known
 
 
 def _new_ctx(needs: tuple[bool, ...]) -> Tensor:

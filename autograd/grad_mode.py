@@ -37,6 +37,10 @@ STATE = _State()
 # thread-local STATE.
 SWITCHED: list[None] = []
 
+# One entry per thread tracing a call for autograd.compile (whose tracer is that thread's STATE.tracer): the
+# hook points test this plain list first, so they cost nothing measurable when nothing is traced.
+TRACING: list[None] = []
+
 
 def is_grad_enabled() -> bool:
     """True when ops record the graph (the default)."""

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..grad_mode import STATE, SWITCHED
+from ..grad_mode import STATE, SWITCHED, TRACING
 from ..tensor import Tensor, _sequence
 from .program import Program, build
 from .trace import GraphBreakError, Recording, Tracer, _reread
@@ -35,7 +35,7 @@ def opaque(method: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(method)
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-        if SWITCHED and STATE.tracer is not None:
+        if TRACING and STATE.tracer is not None:
             return STATE.tracer.opaque(method, self, args, kwargs)
         return method(self, *args, **kwargs)
 
@@ -48,7 +48,7 @@ def recorded(make: Callable[..., Tensor]) -> Callable[..., Tensor]:
 
     @functools.wraps(make)
     def wrapper(*args: Any, **kwargs: Any) -> Tensor:
-        if SWITCHED and STATE.tracer is not None:
+        if TRACING and STATE.tracer is not None:
             return STATE.tracer.create(make, args, kwargs)
         return make(*args, **kwargs)
 
@@ -151,11 +151,13 @@ class Compiled:
             )
         tracer = Tracer(tensors, self._known, _sequence())
         STATE.tracer = tracer
-        SWITCHED.append(None)
+        SWITCHED.append(None)  # the ops' fast paths test it: while tracing, they take the recorded path
+        TRACING.append(None)
         try:
             result = self.fn(*args, **kwargs)
         finally:
             STATE.tracer = None
+            TRACING.pop()
             SWITCHED.pop()
         if tracer.broken is None:
             try:

@@ -378,3 +378,42 @@ def test_random_programs_compiled_equal_eager(program: list[Any], rows: int, col
             if e.grad is not None:
                 assert e.grad.numpy().tobytes() == c.grad.numpy().tobytes()
     assert list(compiled.entries.values())[0].reason is None
+
+
+@pytest.mark.parametrize("clip", [None, 0.5])
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # a graph break would warn
+def test_fit_compile_gives_eager_history(clip: float | None) -> None:
+    X, rng = data(n=20)
+    y = ag.tensor(rng.integers(0, 2, len(X)))
+    histories, models = [], []
+    for compiled in (False, True):
+        model = mlp([3, 6, 2])
+        opt = nn.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        sched = nn.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.9)
+        loader = nn.DataLoader(nn.TensorDataset(X, y), batch_size=8)  # a last batch of 4: a second recording
+        histories.append(
+            nn.fit(
+                model,
+                nn.CrossEntropyLoss(),
+                opt,
+                loader,
+                3,
+                metrics={"accuracy": nn.accuracy},
+                progress=False,
+                scheduler=sched,
+                clip_grad_norm=clip,
+                compile=compiled,
+            )
+        )
+        models.append(model)
+    eager, compiled_history = histories
+    assert eager == compiled_history
+    assert_same(*models)
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_cli_compile_flag(tmp_path: Any) -> None:
+    from nn.cli import main
+
+    args = ["train", "--epochs", "3", "--samples", "40", "--no-progress", "--out", str(tmp_path)]
+    assert main([*args, "--compile"]) == 0

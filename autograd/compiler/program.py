@@ -9,6 +9,7 @@ local is deleted after its last use, so a replay holds no more arrays than the e
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -51,15 +52,8 @@ def build(rec: Recording, n_args: int, label: str) -> Program:
         for name in step.reads:
             last[name] = i
     out = set(Tracer._locals(rec.output))
-    body: list[str] = []
-    for i, step in enumerate(kept):
-        body.extend(step.lines)
-        if step.kind == "forward" and step.writes[1] not in last:  # a ctx no backward reads: free it
-            body.append(f"{step.writes[1]}._saved = {step.writes[1]}._data = None")
-        gone = [n for n in step.reads if last.get(n) == i and n.startswith("v") and n not in out]
-        gone += [n for n in step.writes if n.startswith("v") and n not in last and n not in out]
-        if gone:
-            body.append("del " + ", ".join(sorted(set(gone))))
+    body, names = _registers(kept, last, out)
+    output = _VALUE.sub(lambda m: names[m.group()], rec.output)
     lines = [f"def _replay(A):  # {label}"]
     if n_args:
         lines.append("    " + "".join(f"A{i}, " for i in range(n_args)) + "= A")
@@ -70,9 +64,34 @@ def build(rec: Recording, n_args: int, label: str) -> Program:
     lines.extend(indent + line for line in body or ["pass"])
     if rec.quiet:
         lines += ["    finally:", "        _settle(_token)"]
-    lines.append(f"    return {rec.output}")
+    lines.append(f"    return {output}")
     source = "\n".join(lines) + "\n"
     namespace: dict[str, Any] = {**runtime.NAMES, **rec.names}
     code = compile(source, f"<autograd.compile: {label}>", "exec")
     exec(code, namespace)  # noqa: S102 - our own generated source: names, numbers and helpers only
     return Program(namespace["_replay"], source, kept, len(rec.steps) - len(kept))
+
+
+_VALUE = re.compile(r"\bv[0-9]+\b")  # a recording's names of arrays
+
+
+def _registers(kept: list[Step], last: dict[str, int], out: set[str]) -> tuple[list[str], dict[str, str]]:
+    """The body's lines with the recording's array names (one per array) mapped onto a few locals, each
+    reused once its array is dead (the old array is freed when the local is assigned again), and each op's
+    ctx that no backward reads emptied after its forward; also the mapping, for the output."""
+    names: dict[str, str] = {}
+    free: list[str] = []
+    body: list[str] = []
+    for i, step in enumerate(kept):
+        for name in step.writes:
+            if name.startswith("v"):
+                if not free:
+                    free.append(f"r{len(names)}")  # a new local (numbered apart from the reused ones)
+                names[name] = free.pop()
+        body.extend(_VALUE.sub(lambda m: names[m.group()], line) for line in step.lines)
+        if step.kind == "forward" and step.writes[1] not in last:  # a ctx no backward reads: free it
+            body.append(f"{step.writes[1]}._saved = {step.writes[1]}._data = None")
+        dead = [n for n in step.reads if last.get(n) == i and n.startswith("v") and n not in out]
+        dead += [n for n in step.writes if n.startswith("v") and n not in last and n not in out]
+        free.extend(dict.fromkeys(names[n] for n in dead))
+    return body, names

@@ -39,7 +39,7 @@ class GraphBreakError(Exception):
     """Something the recording cannot replay faithfully; the message says what and where."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Step:
     """One instruction of the program: source lines, the locals it reads and defines, whether it may be
     dropped when nothing reads what it defines (``pure``), and its kind and label for ``explain``."""
@@ -172,7 +172,9 @@ class Tracer:
         if isinstance(x, list):
             return "[" + ", ".join(self.value(v) for v in x) + "]"
         if isinstance(x, _CONSTANTS) and not isinstance(x, np.generic):
-            return repr(x) if type(x) in (int, bool, type(None)) else self._const(x)
+            if type(x) in (int, bool, type(None)) or type(x) is float and np.isfinite(x):
+                return repr(x)  # a literal: Python's repr of a float reads back as the same float
+            return self._const(x)
         raise GraphBreakError(
             f"an argument of type {type(x).__name__} would be frozen into the recording ({where()})"
         )
@@ -188,10 +190,12 @@ class Tracer:
         """The locals (``v12``, ``C3``) expressions read."""
         return [name for expr in exprs for name in _LOCAL.findall(expr)]
 
-    def _op(self, fn: Any, label: str) -> str:
+    def _op(self, fn: Any, label: str, owner: Any = None) -> str:
+        """The one namespace name of a function (an op's forward, a writer, ...); ``label`` prefixes it,
+        with ``owner``'s name when given."""
         name = self._op_names.get(fn)
         if name is None:
-            name = self._op_names[fn] = self._const(fn, label)
+            name = self._op_names[fn] = self._const(fn, f"{label}_{owner.__name__}_" if owner else label)
         return name
 
     # ----- hooks the core calls -----------------------------------------------------------
@@ -229,7 +233,7 @@ class Tracer:
         ]
         ctx = _new_ctx(out._needs or (False,) * len(inputs))  # (_fill empties the needs of a constant)
         c = self._const(ctx, "C")  # reused by every replay; "C" names count as locals for the data flow
-        f = self._op(op.forward, f"F_{op.__name__}_")
+        f = self._op(op.forward, "F", op)
         v = self._fresh("v")
         call = ", ".join(ins)
         lines = [f"{v} = {f}({c}, {call})"]
@@ -452,7 +456,7 @@ class Tracer:
         if op._arrays:
             grads = op.backward(node, grad)
             c = self.nodes[id(node)]
-            b = self._op(op.backward, f"B_{op.__name__}_")
+            b = self._op(op.backward, "B", op)
             r = self._fresh("v")
             lines = [f"{r} = {b}({c}, {name})"]
             if not retain_graph:

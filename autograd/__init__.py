@@ -1,6 +1,7 @@
 """tracegrad's engine: scalar ``Value`` and numpy ``Tensor`` nodes on one reverse-mode core."""
 
 from . import cuda, functional
+from .compiler import compile
 from .creation import (
     arange,
     as_tensor,
@@ -53,6 +54,7 @@ from .tensor import Tensor
 from .value import Value
 
 __all__ = [
+    "compile",
     "Function",
     "Tensor",
     "Value",

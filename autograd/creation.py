@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from . import dtypes
+from .compiler import recorded
 from .devices import check, layout
 from .ops.sampling import Sample, floats, need_floating
 from .random import numpy_generator
@@ -35,6 +36,7 @@ def _shape(size: tuple[Any, ...]) -> tuple[int, ...]:
     return tuple(int(n) for n in shape)
 
 
+@recorded  # a compiled function makes it again at each replay
 def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A new leaf holding a copy of ``data`` (nested lists, numbers, arrays or tensors)."""
     check(device, "tensor")
@@ -66,16 +68,19 @@ def _dtype(dtype: Any, default: np.dtype = dtypes.float32) -> np.dtype:
     return default if dtype is None else dtypes.as_dtype(dtype)
 
 
+@recorded  # a compiled function makes it again at each replay
 def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros (float32 unless ``dtype``)."""
     return _made(np.zeros(_shape(size), _dtype(dtype)), device, "zeros", requires_grad)
 
 
+@recorded  # a compiled function makes it again at each replay
 def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones (float32 unless ``dtype``)."""
     return _made(np.ones(_shape(size), _dtype(dtype)), device, "ones", requires_grad)
 
 
+@recorded  # a compiled function makes it again at each replay
 def full(
     size: Sequence[int], fill_value: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
 ) -> Tensor:
@@ -85,6 +90,7 @@ def full(
     return _made(array, device, "full", requires_grad)
 
 
+@recorded  # a compiled function makes it again at each replay
 def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor whose values are whatever memory held (use only to overwrite)."""
     return _made(np.empty(_shape(size), _dtype(dtype)), device, "empty", requires_grad)
@@ -123,6 +129,7 @@ def full_like(
     return full(x.shape, fill_value, **keywords, requires_grad=requires_grad)
 
 
+@recorded  # a compiled function makes it again at each replay
 def eye(
     n: int, m: int | None = None, dtype: Any = None, device: Any = None, requires_grad: bool = False
 ) -> Tensor:
@@ -130,6 +137,7 @@ def eye(
     return _made(np.eye(n, m, dtype=_dtype(dtype)), device, "eye", requires_grad)
 
 
+@recorded  # a compiled function makes it again at each replay
 def arange(
     start: float,
     end: float | None = None,
@@ -157,6 +165,7 @@ def _steps(steps: int, name: str) -> int:
     return steps
 
 
+@recorded  # a compiled function makes it again at each replay
 def linspace(
     start: float, end: float, steps: int, dtype: Any = None, device: Any = None, requires_grad: bool = False
 ) -> Tensor:
@@ -166,6 +175,7 @@ def linspace(
     return _made(array, device, "linspace", requires_grad)
 
 
+@recorded  # a compiled function makes it again at each replay
 def logspace(
     start: float,
     end: float,
@@ -192,6 +202,7 @@ def _uniform_or_normal(
     return _made(array, device, name, requires_grad)
 
 
+@recorded  # a compiled function makes it again at each replay
 def rand(
     *size: Any, generator: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False
 ) -> Tensor:
@@ -199,6 +210,7 @@ def rand(
     return _uniform_or_normal("random", "rand", size, generator, dtype, device, requires_grad)
 
 
+@recorded  # a compiled function makes it again at each replay
 def randn(
     *size: Any, generator: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False
 ) -> Tensor:
@@ -219,6 +231,7 @@ def _integers(
     return numpy_generator(generator).integers(low, high, shape).astype(dtype)
 
 
+@recorded  # a compiled function makes it again at each replay
 def randint(
     *args: Any,
     size: Sequence[int] | None = None,
@@ -251,6 +264,7 @@ def randint(
     return _made(array, device, "randint", requires_grad)
 
 
+@recorded  # a compiled function makes it again at each replay
 def randperm(
     n: int, *, generator: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False
 ) -> Tensor:
@@ -260,6 +274,7 @@ def randperm(
     return _made(array, device, "randperm", requires_grad)
 
 
+@recorded  # a compiled function makes it again at each replay
 def rand_like(
     x: Tensor,
     *,
@@ -274,6 +289,7 @@ def rand_like(
     return rand(x.shape, generator=generator, **keywords, requires_grad=requires_grad)
 
 
+@recorded  # a compiled function makes it again at each replay
 def randn_like(
     x: Tensor,
     *,
@@ -288,6 +304,7 @@ def randn_like(
     return randn(x.shape, generator=generator, **keywords, requires_grad=requires_grad)
 
 
+@recorded  # a compiled function makes it again at each replay
 def randint_like(
     x: Tensor,
     low: int,
@@ -306,6 +323,7 @@ def randint_like(
     return randint(low, high, x.shape, generator=generator, **keywords, requires_grad=requires_grad)
 
 
+@recorded  # a compiled function makes it again at each replay
 def normal(
     mean: Any = 0.0,
     std: Any = 1.0,

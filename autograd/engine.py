@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .grad_mode import STATE, _GradSwitch
+from .grad_mode import STATE, TRACING, _GradSwitch
 
 
 class Node:
@@ -204,6 +204,8 @@ def run_backward(
     stored and the total gradients of those nodes are returned (``None`` for an input the roots do
     not depend on). Gradients of one pass never mix with gradients left over from an earlier one.
     """
+    if TRACING and STATE.tracer is not None:  # autograd.compile records only the passes of ``backward``
+        STATE.tracer.unsupported("autograd.grad (a backward pass not started by .backward())")
     order = topological_order(roots)
     wanted: dict[Node, Any] | None = None if inputs is None else dict.fromkeys(inputs)
     needed = None if wanted is None else _on_paths_to(wanted, order)  # with inputs: whose backward runs
@@ -331,6 +333,9 @@ def backward(
     node: Node, gradient: Any = None, *, retain_graph: bool = False, create_graph: bool = False
 ) -> None:
     """Backpropagate from one node, adding the gradients into ``.grad`` (see ``run_backward``)."""
+    tracer = STATE.tracer if TRACING else None
+    if tracer is not None and tracer.backward(node, gradient, retain_graph, create_graph):
+        return  # autograd.compile ran the pass and recorded it
     seed = node._seed(gradient)  # type: ignore[attr-defined]
     run_backward([node], [seed], retain_graph=retain_graph or create_graph, create_graph=create_graph)
 

@@ -30,6 +30,7 @@ class _State(threading.local):
         self._inference = False
         self.anomaly = False
         self.saved: list[tuple[str, bool]] = []
+        self.tracer: Any = None  # autograd.compile's recorder while it traces a call in this thread
 
     def _set_grad_mode(self, mode: bool) -> None:
         """Sets grad mode; while it is off the thread holds one entry in SWITCHED, whoever turned it off
@@ -66,6 +67,10 @@ STATE = _State()
 # (list.append and list.pop are atomic: no lock). While it is empty every thread runs with the defaults,
 # so hot paths test this plain list instead of reading the (slower) thread-local STATE.
 SWITCHED: list[None] = []
+
+# One entry per thread tracing a call for autograd.compile (whose tracer is that thread's STATE.tracer): the
+# hook points test this plain list first, so they cost nothing measurable when nothing is traced.
+TRACING: list[None] = []
 
 
 def is_grad_enabled() -> bool:

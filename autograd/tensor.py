@@ -31,7 +31,7 @@ import numpy as np
 from . import dtypes
 from .broadcast import _sum_to
 from .engine import Node, backward
-from .grad_mode import STATE
+from .grad_mode import STATE, TRACING
 from .hooks import RemovableHandle
 
 Hook = Callable[["Tensor"], "Tensor | None"]
@@ -260,6 +260,8 @@ class Tensor(Node):
                     f"attempting to assign a gradient with dtype '{value.dtype}' to a tensor with dtype "
                     f"'{self.dtype}': the gradient must match the tensor's dtype"
                 )
+        if TRACING and STATE.tracer is not None:  # autograd.compile records the assignment
+            STATE.tracer.set_grad(self, value)
         self._grad = value
 
     # read on every optimiser step: a C getter (no Python frame), the setter validates as torch does
@@ -313,10 +315,14 @@ class Tensor(Node):
         """The value of a one-element tensor as a Python number."""
         if self._data.size != 1:
             raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        if TRACING and STATE.tracer is not None:  # autograd.compile: a value read while tracing
+            return STATE.tracer.read(self, "item")
         return self._data.item()
 
     def tolist(self) -> Any:
         """The values as (nested) Python lists."""
+        if TRACING and STATE.tracer is not None:
+            return STATE.tracer.read(self, "tolist")
         return self._data.tolist()
 
     def __float__(self) -> float:
@@ -328,6 +334,8 @@ class Tensor(Node):
     def __bool__(self) -> bool:
         if self._data.size != 1:
             raise RuntimeError(f"Boolean value of Tensor with {self._data.size} values is ambiguous")
+        if TRACING and STATE.tracer is not None:
+            return STATE.tracer.read(self, "bool")
         return bool(self._data.item())
 
     def __len__(self) -> int:
@@ -339,6 +347,8 @@ class Tensor(Node):
         return (self[i] for i in range(len(self)))
 
     def __repr__(self) -> str:
+        if TRACING and STATE.tracer is not None:
+            STATE.tracer.read(self, "repr")
         body = np.array2string(self._data, separator=", ", prefix="tensor(")
         extra = (
             ""
@@ -545,6 +555,8 @@ def _inplace(t: Tensor, op: Any, write: Callable[..., Any], *args: Any) -> Tenso
         and (t.requires_grad or any(isinstance(a, Tensor) and a.requires_grad for a in args))
     )
     if not recording:  # an optimiser's update: keep it short
+        if TRACING and STATE.tracer is not None:  # autograd.compile records the write
+            STATE.tracer.write(t, write, args)
         if len(args) == 1:  # p -= lr * p.grad
             write(t._data, _raw(args[0]))
         else:
@@ -562,8 +574,12 @@ def _inplace(t: Tensor, op: Any, write: Callable[..., Any], *args: Any) -> Tenso
     old = _copy_state(_new(Tensor), t)  # t's node before the op, with its own copy of the old values (what
     old._data, old._counter, old._read = t._data.copy(), None, False  # the op may save) as t's is rewritten
     old._versions = _owned(t._versions, t.detach())  # what t's op saved of t is t's storage, rewritten here
+    if TRACING and STATE.tracer is not None:  # autograd.compile records the copy and the write back
+        STATE.tracer.copied(old, t)
     result = op.apply(old, *[old if a is t else a for a in args])  # x.add_(x) reads x before the op
     np.copyto(t._data, result._data, casting="same_kind")
+    if TRACING and STATE.tracer is not None:
+        STATE.tracer.copied_back(t, result)
     for slot in ("_prev", "_ctx", "_saved", "_needs", "_seq"):  # t takes the result's place in the graph
         setattr(t, slot, getattr(result, slot))
     t._versions = _owned(result._versions, result)

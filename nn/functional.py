@@ -297,6 +297,14 @@ def _class_last(input: Tensor) -> Tensor:
     return input.permute(order).reshape(-1, input.shape[1])
 
 
+def _check_classes(t: np.ndarray, ignore_index: int, classes: int) -> None:
+    """Target class indices must be in [0, classes) unless ignored, as torch refuses them."""
+    kept = t[t != ignore_index]
+    if kept.size and (kept.min() < 0 or kept.max() >= classes):
+        raise IndexError(f"nll_loss: class indices must be in [0, {classes}) (or ignore_index "
+                         f"{ignore_index}), got {kept.min()}..{kept.max()}")
+
+
 def nll_loss(
     input: Tensor,
     target: Tensor,
@@ -315,18 +323,16 @@ def nll_loss(
         return out[0] if reduction == "none" else out
     _class_targets("nll_loss", input, target, weight)
     _constant("nll_loss_forward", "weight", weight)
-    t = target.numpy().reshape(-1)
+    _check_classes(target.numpy(), ignore_index, input.shape[1])
+    t = target.reshape(-1)  # from here on tensor ops only, so a compiled step can replay them
     kept = t != ignore_index
-    classes = input.shape[1]
-    if kept.any() and (t[kept].min() < 0 or t[kept].max() >= classes):
-        raise IndexError(f"nll_loss: class indices must be in [0, {classes}) (or ignore_index "
-                         f"{ignore_index}), got {t[kept].min()}..{t[kept].max()}")
-    safe = np.where(kept, t, 0)
-    w = kept.astype(input.dtype) if weight is None else weight.numpy()[safe] * kept
-    picked = -_class_last(input)[np.arange(t.size), safe] * Tensor(w.astype(input.dtype, copy=False))
+    safe = where(kept, t, 0)
+    w = kept.to(input.dtype) if weight is None else weight[safe] * kept.to(weight.dtype)
+    picked = -_class_last(input)[autograd.arange(t.numel()), safe] * w
     if reduction == "mean":  # nothing counted: nan, with zero gradients, as torch
-        total = float(w.sum())
-        return picked.sum() / total if total else picked.sum() + np.nan
+        total = w.sum()
+        empty = total == 0
+        return where(empty, float("nan"), picked.sum() / where(empty, 1.0, total))
     return _reduce(picked.reshape(target.shape), reduction)
 
 

@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 import numpy as np
 
 from autograd import Tensor, devices, dtypes, no_grad
+from autograd.compiler import opaque
 from autograd.hooks import RemovableHandle
 from autograd.multiprocessing import register_tensor_class
 from autograd.tensor import _copy_state
@@ -226,6 +227,7 @@ class Module:
         return self
 
     # ----- training state --------------------------------------------------------------------
+    @opaque  # autograd.compile calls it again at each replay
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clears every parameter's ``.grad`` (to None by default, as torch 2; gradients accumulate)."""
         for param in self.parameters():

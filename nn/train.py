@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+import autograd
+
 from .activations import ReLU
 from .module import Module
 from .optim import Optimizer
@@ -39,13 +41,19 @@ class _DeadReluMonitor:
 
     def __init__(self, model: Module) -> None:
         self.alive: dict[int, np.ndarray] = {}
+        self.last: dict[int, Any] = {}  # each ReLU's latest output (a compiled step returns them)
         self.handles = [m.register_forward_hook(self._record) for m in model.modules() if isinstance(m, ReLU)]
 
     def _record(self, module: Module, inputs: tuple[Any, ...], output: Any) -> None:
+        self.last[id(module)] = output
+        self.see(id(module), output)
+
+    def see(self, key: int, output: Any) -> None:
+        """Marks the units of ReLU ``key`` that fired in ``output``."""
         values = output.numpy()
         fired = (values.reshape(len(values), -1) > 0).any(axis=0) if values.ndim > 1 else values > 0
-        seen = self.alive.get(id(module))
-        self.alive[id(module)] = fired if seen is None else seen | fired
+        seen = self.alive.get(key)
+        self.alive[key] = fired if seen is None else seen | fired
 
     def dead_fraction(self) -> float | None:
         """Fraction of units that never fired since the last call; resets the record."""
@@ -83,13 +91,16 @@ def fit(
     scheduler: LRScheduler | None = None,
     scheduler_step: str = "epoch",
     clip_grad_norm: float | None = None,
+    compile: bool = False,  # noqa: A002 - the switch's name, as the CLI's --compile
 ) -> History:
     """Trains ``model`` for ``epochs`` passes over ``loader`` (batches of ``(inputs, targets)``) and returns
     the ``History``. Metrics are computed on the training outputs of each batch, before its update.
     ``scheduler`` steps after every epoch (``ReduceLROnPlateau`` given the epoch's mean loss) or, with
     ``scheduler_step="batch"``, after every update (``OneCycleLR``). ``clip_grad_norm`` rescales the
     gradients to that total 2-norm at most before each update (the recorded norms are the unclipped ones).
-    The tqdm progress bar shows only when ``progress`` and stderr is a terminal."""
+    The tqdm progress bar shows only when ``progress`` and stderr is a terminal. ``compile`` runs each batch's
+    zero_grad, forward, loss, backward and (without clipping) optimizer step as an ``autograd.compile``d
+    function: the same numbers, replayed without the graph."""
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
         raise ValueError(f"fit: epochs must be a non-negative int, got {epochs!r}")
     if scheduler_step not in ("epoch", "batch"):
@@ -109,6 +120,7 @@ def fit(
 
         bar = tqdm(total=epochs, desc="training", unit="epoch", file=sys.stderr)
     model.train()
+    step = _step(model, loss_fn, optimizer, monitor, clip_grad_norm is None) if compile else None
     try:
         for _ in range(epochs):
             seen, total_loss = 0, 0.0
@@ -116,16 +128,22 @@ def fit(
             norms = dict.fromkeys(history.grad_norms, 0.0)
             batches = 0
             for inputs, targets in loader:
-                optimizer.zero_grad()
-                output = model(inputs)
-                loss = loss_fn(output, targets)
-                loss.backward()
+                lr = optimizer.param_groups[0]["lr"]
+                if step is None:
+                    optimizer.zero_grad()
+                    output = model(inputs)
+                    loss = loss_fn(output, targets)
+                    loss.backward()
+                else:
+                    loss, output, relus = step(inputs, targets)
+                    for key, out in relus.items():  # replays run no hooks: the monitor sees the outputs
+                        monitor.see(key, out)
                 for name, params in layers:
                     norms[name] += _grad_norm(params)
                 if clip_grad_norm is not None:
                     clip_grad_norm_(model.parameters(), clip_grad_norm)
-                lr = optimizer.param_groups[0]["lr"]
-                optimizer.step()
+                if step is None or clip_grad_norm is not None:
+                    optimizer.step()
                 if scheduler is not None and scheduler_step == "batch":
                     scheduler.step()
                 size = int(inputs.shape[0])
@@ -156,6 +174,22 @@ def fit(
         if bar is not None:
             bar.close()
     return history
+
+
+def _step(model: Module, loss_fn: Any, optimizer: Optimizer, monitor: _DeadReluMonitor, update: bool) -> Any:
+    """One batch's work for ``fit(compile=True)``, compiled: the loss, the output and each ReLU's output
+    (what the history needs), the optimizer's step included when ``update`` (no clipping in between)."""
+
+    def step(inputs: Any, targets: Any) -> tuple[Any, Any, dict[int, Any]]:
+        optimizer.zero_grad()
+        output = model(inputs)
+        loss = loss_fn(output, targets)
+        loss.backward()
+        if update:
+            optimizer.step()
+        return loss, output, dict(monitor.last)
+
+    return autograd.compile(step, modules=(model, optimizer))
 
 
 __all__ = ["History", "fit"]

@@ -34,7 +34,7 @@ import numpy as np
 from .. import dtypes
 from ..broadcast import _sum
 from ..engine import check_finite
-from ..grad_mode import STATE, SWITCHED, no_grad
+from ..grad_mode import STATE, SWITCHED, TRACING, no_grad
 from ..tensor import Tensor, _fill, _sequence, _storage, _wrap, op_name
 
 _new = object.__new__
@@ -139,7 +139,7 @@ class Op(Function):
         prev = (a,) if record else None
         x = a._data
         inputs = (x, *args[1:]) if len(args) > 1 else (x,)
-        if cls._edges or SWITCHED and STATE.anomaly:
+        if cls._edges or SWITCHED and (STATE.anomaly or TRACING and STATE.tracer is not None):
             return _finish(cls, out, args, inputs, prev)
         try:
             raw = cls.forward(out, *inputs) if len(args) > 1 else cls.forward(out, x)
@@ -230,7 +230,7 @@ def binary(op: type[Op], a: Any, b: Any) -> Tensor:
         need_a = need_b = False
     out._needs = _PAIRS[need_a][need_b]
     prev = ((a, b) if need_b else (a,)) if need_a else (b,) if need_b else None
-    if op._edges or SWITCHED and STATE.anomaly:
+    if op._edges or SWITCHED and (STATE.anomaly or TRACING and STATE.tracer is not None):
         return _finish(op, out, (a, b), (x, y), prev)
     try:
         raw = op.forward(out, x, y)
@@ -300,7 +300,7 @@ def apply_scalar(cls: type[Op], tensor: Tensor, number: float, number_first: boo
         out._needs = _FIRST if record else _NEITHER
         a, b = data, number
     prev = (tensor,) if record else None
-    if cls._edges or SWITCHED and STATE.anomaly:
+    if cls._edges or SWITCHED and (STATE.anomaly or TRACING and STATE.tracer is not None):
         return _finish(cls, out, _args(tensor, number, number_first), (a, b), prev)
     try:
         raw = cls.forward(out, a, b)
@@ -379,6 +379,7 @@ def _finish(
         except (ValueError, TypeError) as error:
             named = (TypeError if isinstance(error, TypeError) else ValueError)(f"{op.__name__}: {error}")
             raise named from error
+    given = raw  # forward's own result, for a recorder (autograd.compile)
     if type(raw) is not _ndarray:  # numpy gives scalars for 0-d results: keep saved outputs identical
         scalar, raw = raw, np.asarray(raw)
         if any(value is scalar for value in out._saved):
@@ -390,6 +391,8 @@ def _finish(
     _fill(out, raw, _view_counter(raw, args) if op._view else None, prev, op)
     if prev and out._saved:
         out._versions = _versions(out._saved, args, out)
+    if TRACING and STATE.tracer is not None:  # autograd.compile records the op (the fast paths come here)
+        STATE.tracer.forward(op, out, args, inputs, given)
     return out
 
 

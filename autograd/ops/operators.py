@@ -16,7 +16,7 @@ import numpy as np
 from ..grad_mode import STATE
 from ..tensor import Tensor, _index, _inplace, _raw, _to_array, _wrap
 from .elementwise import Abs, Add, Clone, Div, Mul, Neg, Pow, Sub
-from .function import apply_scalar, binary, promoted
+from .function import Op, apply_scalar, binary, promoted
 from .indexing import Copy, Index, SetItem
 from .linalg import MatMul
 from .registry import register
@@ -257,13 +257,36 @@ def _scaled(x: Any, alpha: float) -> Any:
     return _raw(x) * alpha
 
 
+class Compare(Op):
+    """A comparison or bitwise ``ufunc(a, b)`` (one subclass per ufunc): no gradient (its operands come
+    detached), but an op, so a compiled step replays it."""
+
+    __slots__ = ()
+    ufunc: Any = None
+
+    @classmethod
+    def forward(cls, ctx: Any, a: Any, b: Any) -> Any:  # type: ignore[override]
+        return cls.ufunc(a, b)
+
+
+_COMPARES = {
+    u: type(u.__name__.title().replace("_", ""), (Compare,), {"__slots__": (), "ufunc": u})
+    for u in (np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal,
+              np.bitwise_and, np.bitwise_or, np.bitwise_xor)
+}  # fmt: skip
+
+
 def _compare(ufunc: Any, a: Tensor, b: Any) -> Tensor:
     """``ufunc(a, b)`` without grad, in torch's result type when ``b`` is a tensor or an array of another
     dtype (a 0-d int64 tensor against a uint8 one compares as uint8)."""
-    x, y = a._data, _raw(b)
-    if type(y) is _ndarray and y.dtype != x.dtype:
-        x, y = promoted(x, y)
-    return _wrap(ufunc(x, y))
+    y = _raw(b)
+    if type(y) is _ndarray and y.dtype != a._data.dtype:
+        a, b = promoted(a, b)
+    return _COMPARES[ufunc].apply(_detached(a), _detached(b))
+
+
+def _detached(x: Any) -> Any:
+    return x.detach() if isinstance(x, Tensor) and x.requires_grad else x
 
 
 def _ufunc(ufunc: np.ufunc) -> Callable[..., Any]:

@@ -18,6 +18,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from autograd.compiler import opaque
+
 from .optimizer import Optimizer
 
 
@@ -72,6 +74,7 @@ class LRScheduler:
         """The learning rates the last ``step`` set."""
         return self._last_lr
 
+    @opaque  # autograd.compile calls it again at each replay
     def step(self, epoch: int | None = None) -> None:
         """Advances ``last_epoch`` by one (or, deprecated as in torch, sets it to ``epoch``) and sets each
         group's lr."""
@@ -429,6 +432,7 @@ class ReduceLROnPlateau(LRScheduler):
             return value < (best * (1.0 - self.threshold) if relative else best - self.threshold)
         return value > (best * (self.threshold + 1.0) if relative else best + self.threshold)
 
+    @opaque  # autograd.compile calls it again at each replay
     def step(self, metrics: Any, epoch: int | None = None) -> None:  # type: ignore[override]
         """Records the epoch's metric (a number or one-element tensor) and reduces the lr on a plateau."""
         current = float(metrics)

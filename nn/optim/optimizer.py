@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from autograd import Tensor, enable_grad, from_numpy, no_grad
+from autograd.compiler import opaque
 
 ParamsArg = Iterable[Tensor] | Iterable[tuple[str, Tensor]] | Iterable[Mapping[str, Any]]
 
@@ -110,6 +111,7 @@ class Optimizer:
             raise ValueError("some parameters appear in more than one parameter group")
         self.param_groups.append(param_group)
 
+    @opaque  # autograd.compile calls it again at each replay
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clears the gradients of every parameter: to None (the default, as torch 2) or to zeros."""
         for group in self.param_groups:
@@ -119,6 +121,7 @@ class Optimizer:
                 else:
                     p.grad.zero_()
 
+    @opaque  # autograd.compile calls it again at each replay: state and learning rates live outside
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Updates every parameter that has a gradient, in place. ``closure`` (as torch's) recomputes the
         loss with grad mode on before the update; its value is returned."""

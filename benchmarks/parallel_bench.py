@@ -43,7 +43,7 @@ def main(repeats: int = 5) -> None:
     X = autograd.tensor(np.random.default_rng(0).normal(size=(20000, 16)).astype(np.float32))
     cheap = TensorDataset(X, np.arange(20000))
     spec = importlib.util.spec_from_file_location(
-        "hog", Path(__file__).parent.parent / "examples/10_hogwild.py"
+        "hog", Path(__file__).parent.parent / "examples/hogwild.py"
     )
     hog = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(hog)  # type: ignore[union-attr]

@@ -54,7 +54,7 @@ def test_the_expected_examples_exist():
     assert SCRIPTS == [
         "01_perceptron_gates", "02_xor_mlp", "03_chain_rule", "04_activations",
         "05_vanishing_gradients", "06_tensors", "07_training", "08_custom_op",
-        "10_makemore", "11_gpt",
+        "09_cnn_digits", "10_makemore", "11_gpt",
     ]  # fmt: skip
 
 
@@ -217,6 +217,13 @@ def test_a_script_runs_as_a_program_from_any_directory(stem, tmp_path):
     pictures = sorted((tmp_path / "out").glob("*.svg"))
     assert pictures and all(ET.parse(p).getroot().tag.endswith("svg") for p in pictures)
     assert f"out/{pictures[0].name}" in done.stdout
+
+
+def test_09_cnn_reaches_97_percent_on_held_out_digits(run):
+    result, _, printed = run("09_cnn_digits")
+    assert result["accuracy"] >= 0.97 and f"test accuracy {result['accuracy']:.4f}" in printed
+    confusion = result["confusion"]
+    assert confusion.sum() == 450 and np.trace(confusion) == round(450 * result["accuracy"])
 
 
 def test_10_makemore_learns_below_the_uniform_guess_and_samples_names(run):

@@ -1,6 +1,6 @@
-"""The lessons of examples/10_makemore.py and 11_gpt.py against torch: the same architecture built in torch,
-our initial state_dict loaded into it, the same batches fed; the loss curves agree to 1e-9 over 50 steps in
-float64 (float32 differences are measured and bounded loosely, not hidden)."""
+"""The lessons of examples/09_cnn_digits.py, 10_makemore.py and 11_gpt.py against torch: the same architecture
+built in torch, our initial state_dict loaded into it, the same batches fed; the loss curves agree to 1e-9
+over 50 steps in float64 (float32 differences are measured and bounded loosely, not hidden)."""
 
 from __future__ import annotations
 
@@ -138,3 +138,41 @@ def test_gpt_follows_torch_loss_curve_over_50_steps(dtype, tol):
     print(f"gpt {dtype}: max |loss - torch loss| over {STEPS} steps = {diff:.3e}")
     assert diff < tol
     assert expected[-1] < expected[0] - 0.5
+
+
+cnn = load("09_cnn_digits")
+
+
+def torch_cnn() -> torch.nn.Sequential:
+    """examples/09_cnn_digits.py's network in torch (the same layer indices, so the state_dict keys match)."""
+    nn_ = torch.nn
+    return nn_.Sequential(
+        nn_.Conv2d(1, 8, 3, padding=1), nn_.ReLU(), nn_.MaxPool2d(2),
+        nn_.Conv2d(8, 16, 3, padding=1), nn_.ReLU(), nn_.MaxPool2d(2),
+        nn_.Flatten(), nn_.Linear(16 * 2 * 2, 10),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(("dtype", "tol"), [("float64", 1e-9), ("float32", 1e-4)])
+def test_cnn_follows_torch_loss_curve_over_50_steps(dtype, tol):
+    Xtr, ytr, _, _ = cnn.data()
+    X, y = Xtr[: 50 * 16].astype(dtype), ytr[: 50 * 16]  # 50 steps of 16 images
+    autograd.manual_seed(0)
+    ours = cnn.build(getattr(autograd, dtype))
+    theirs = to_torch(ours, torch_cnn(), getattr(torch, dtype))
+    got = cnn.train(ours, X, y, epochs=1, batch=16)
+    opt = torch.optim.Adam(theirs.parameters(), lr=1e-2)
+    order = np.random.default_rng(0).permutation(len(X))  # the example's batches
+    expected = []
+    for i in range(0, len(X), 16):
+        ix = order[i : i + 16]
+        loss = TF.cross_entropy(theirs(torch.from_numpy(X[ix])), torch.from_numpy(y[ix]))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        expected.append(loss.item())
+    assert len(got) == len(expected) == STEPS
+    diff = np.abs(np.array(got) - np.array(expected)).max()
+    print(f"cnn {dtype}: max |loss - torch loss| over {STEPS} steps = {diff:.3e}")
+    assert diff < tol
+    assert expected[-1] < expected[0] - 0.5  # it learns

@@ -1,7 +1,7 @@
 """Hogwild training: two processes update one MLP whose parameters live in shared memory, without locks
 (Recht et al., 2011), and reach the accuracy of one process doing the same number of steps.
 
-    python examples/10_hogwild.py
+    python examples/hogwild.py
 """
 
 from __future__ import annotations

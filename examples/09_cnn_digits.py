@@ -76,7 +76,7 @@ def predict(model: nn.Module, X: np.ndarray) -> np.ndarray:
     return model(autograd.tensor(X)).argmax(dim=1).numpy()
 
 
-def main(out_dir: str = "out", epochs: int = 3) -> dict[str, Any]:
+def main(out_dir: str = "out", epochs: int = 10) -> dict[str, Any]:
     """Trains, reports test accuracy, plots the first layer's filters and the confusion matrix."""
     Xtr, ytr, Xte, yte = data()
     autograd.manual_seed(0)

@@ -15,9 +15,13 @@ import numpy as np
 import autograd
 from autograd.viz import all_gradients, render
 
+from .activations import ReLU
+from .conv import Conv2d
 from .data import DATASETS, DataLoader, TensorDataset
+from .flatten import Flatten, Unflatten
+from .layers import Linear
 from .metrics import accuracy, as_numpy
-from .module import Module
+from .module import Module, Sequential
 from .optim import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
 from .optim.lr_scheduler import (
     CosineAnnealingLR,
@@ -28,6 +32,7 @@ from .optim.lr_scheduler import (
     ReduceLROnPlateau,
     StepLR,
 )
+from .pooling import MaxPool2d
 from .recipes import ACTIVATIONS, OutputRecipe, build_mlp, output_recipe, suggest_hidden_units
 from .serialize import save
 from .train import History, fit
@@ -124,7 +129,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m nn", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     train = commands.add_parser("train", help="train an MLP on a toy dataset and plot it")
-    train.add_argument("--dataset", choices=sorted(DATASETS), default="moons")
+    train.add_argument("--dataset", choices=sorted([*DATASETS, "digits"]), default="moons",
+                       help="digits: scikit-learn's 8x8 handwritten digits (all 1,797; needs scikit-learn)")
+    train.add_argument("--model", choices=["mlp", "cnn"], default="mlp",
+                       help="cnn: two conv+pool blocks and a linear layer, for --dataset digits")
     train.add_argument("--samples", type=_positive_int, default=200, help="number of points (default 200)")
     train.add_argument("--noise", type=_non_negative_float, default=0.1,
                        help="std of the Gaussian noise (of each cluster for blobs), default 0.1")
@@ -253,17 +261,37 @@ def plot_history(history: History, path: Path) -> None:
 
 def _dataset(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray]:
     """The ``--dataset`` points and labels (a ValueError names a bad ``--samples`` or ``--noise``)."""
+    if args.dataset == "digits":
+        try:
+            from sklearn.datasets import load_digits
+        except ImportError:
+            raise ValueError("--dataset digits needs scikit-learn (pip install scikit-learn)") from None
+        digits = load_digits()
+        return digits.data / 16.0, digits.target.astype(np.int64)
     spread = {"cluster_std": args.noise} if args.dataset == "blobs" else {"noise": args.noise}
     return DATASETS[args.dataset](n_samples=args.samples, seed=args.seed, **spread)
+
+
+def _cnn(n_out: int, generator: np.random.Generator) -> Module:
+    """The digits lesson's network (examples/09_cnn_digits.py) on 64-pixel rows seen as 1x8x8 images."""
+    options = {"generator": generator, "dtype": autograd.float64}
+    return Sequential(
+        Unflatten(1, (1, 8, 8)),
+        Conv2d(1, 8, 3, padding=1, **options), ReLU(), MaxPool2d(2),
+        Conv2d(8, 16, 3, padding=1, **options), ReLU(), MaxPool2d(2),
+        Flatten(), Linear(16 * 2 * 2, n_out, **options),
+    )  # fmt: skip
 
 
 def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """Argument errors only visible once the values meet: a dataset too small for its classes, or an
     ``--out`` that cannot be a directory. Reported as argparse errors, before any training."""
+    if args.model == "cnn" and args.dataset != "digits":
+        parser.error("argument --model: cnn takes images: use it with --dataset digits")
     try:
         _dataset(args)
     except ValueError as error:
-        parser.error(f"argument --samples/--noise: {error}")
+        parser.error(f"argument --samples/--noise/--dataset: {error}")
     except MemoryError:
         parser.error(f"argument --samples: {args.samples} points do not fit in memory")
     _check_size(parser, args)
@@ -300,8 +328,10 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     recipe = output_recipe("binary" if n_classes == 2 else "multiclass")
     n_out = recipe.output_units(n_classes)
     hidden = [suggest_hidden_units(X.shape[1], n_out)] if args.hidden is None else args.hidden
-    model = build_mlp(X.shape[1], hidden, n_out, args.activation, generator=np.random.default_rng(args.seed),
-                      dtype=autograd.float64)
+    rng = np.random.default_rng(args.seed)
+    model = _cnn(n_out, rng) if args.model == "cnn" else build_mlp(
+        X.shape[1], hidden, n_out, args.activation, generator=rng, dtype=autograd.float64
+    )
     inputs, targets = autograd.tensor(X), autograd.tensor(recipe.targets(y))
     batch = args.batch_size or len(X)
     loader = DataLoader(TensorDataset(inputs, targets), batch_size=batch, shuffle=batch < len(X),
@@ -316,9 +346,10 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         final = accuracy(model(inputs), y)
     args.out.mkdir(parents=True, exist_ok=True)
     boundary, curve = args.out / "decision_boundary.svg", args.out / "loss.svg"
-    sizes = "-".join(map(str, [X.shape[1], *hidden, n_out]))
+    sizes = "cnn" if args.model == "cnn" else "-".join(map(str, [X.shape[1], *hidden, n_out]))
     title = f"{args.dataset}: {sizes} {args.activation}, acc {final:.1%}"
-    plot_decision_boundary(model, recipe, X, y, boundary, title)
+    if X.shape[1] == 2:  # a plane to draw regions on
+        plot_decision_boundary(model, recipe, X, y, boundary, title)
     plot_history(history, curve)
     weights = save(model, args.out / "model.npz")
     loss = recipe.loss()(model(inputs), targets)  # drawn top to bottom, every node with its gradient
@@ -327,8 +358,9 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     print(f"final loss {history.loss[-1]:.4f}  final training accuracy {final:.2%}")
     if history.dead_relu and history.dead_relu[-1] is not None:
         print(f"dead ReLU units in the last epoch: {history.dead_relu[-1]:.0%}")
-    print(f"wrote {boundary}, {curve}, {weights}, {graph} (the trained model's graph)")
-    return {"accuracy": final, "files": [boundary, curve, weights, graph], "history": history}
+    files = [*([boundary] if X.shape[1] == 2 else []), curve, weights, graph]
+    print(f"wrote {', '.join(map(str, files))} (the last: the trained model's graph)")
+    return {"accuracy": final, "files": files, "history": history}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

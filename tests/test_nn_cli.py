@@ -140,3 +140,35 @@ def test_an_out_path_that_is_a_file_is_an_argparse_error(tmp_path, capsys):
     assert exit_info.value.code == 2
     assert "--out" in capsys.readouterr().err
     assert taken.read_text() == "not a directory"
+
+
+def test_a_cnn_learns_the_digits_from_the_command_line(tmp_path, capsys):
+    out = tmp_path / "out"
+    args = [
+        "train",
+        "--dataset",
+        "digits",
+        "--model",
+        "cnn",
+        "--epochs",
+        "4",
+        "--batch-size",
+        "64",
+        "--lr",
+        "0.01",
+    ]
+    main([*args, "--no-progress", "--out", str(out)])
+    printed = capsys.readouterr().out
+    accuracy = float(printed.split("final training accuracy ")[1].split("%")[0]) / 100
+    assert accuracy >= 0.9 and "Conv2d(1, 8, kernel_size=(3, 3)" in printed
+    assert (
+        (out / "loss.svg").exists()
+        and (out / "mlp.svg").exists()
+        and not (out / "decision_boundary.svg").exists()
+    )
+
+
+def test_a_cnn_needs_images(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--model", "cnn", "--out", str(tmp_path)])
+    assert "--dataset digits" in capsys.readouterr().err

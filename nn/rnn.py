@@ -375,8 +375,10 @@ class RNN(RNNBase):
         return self._run(input, hx)  # type: ignore[return-value]
 
 
-class LSTM(RNNBase):
-    """Long short-term memory layers (gates i, f, g, o as torch), stacked."""
+class _Gated(RNNBase):
+    """LSTM and GRU: torch's constructor without a nonlinearity; ``MODE`` names the cell."""
+
+    MODE = ""
 
     def __init__(
         self,
@@ -391,17 +393,15 @@ class LSTM(RNNBase):
         generator: np.random.Generator | None = None,
     ) -> None:
         super().__init__(
-            "LSTM",
-            input_size,
-            hidden_size,
-            num_layers,
-            bias,
-            batch_first,
-            dropout,
-            bidirectional,
-            dtype,
+            self.MODE, input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, dtype,
             generator,
-        )
+        )  # fmt: skip
+
+
+class LSTM(_Gated):
+    """Long short-term memory layers (gates i, f, g, o as torch), stacked."""
+
+    MODE = "LSTM"
 
     def forward(
         self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None
@@ -410,33 +410,10 @@ class LSTM(RNNBase):
         return self._run(input, hx)  # type: ignore[return-value]
 
 
-class GRU(RNNBase):
+class GRU(_Gated):
     """Gated recurrent unit layers (gates r, z, n as torch), stacked."""
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        bias: bool = True,
-        batch_first: bool = False,
-        dropout: float = 0.0,
-        bidirectional: bool = False,
-        dtype: Any = None,
-        generator: np.random.Generator | None = None,
-    ) -> None:
-        super().__init__(
-            "GRU",
-            input_size,
-            hidden_size,
-            num_layers,
-            bias,
-            batch_first,
-            dropout,
-            bidirectional,
-            dtype,
-            generator,
-        )
+    MODE = "GRU"
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
         """(output, h_n); ``hx`` defaults to zeros."""

@@ -257,6 +257,7 @@ def test_the_digits_cnn_is_conv_relu_maxpool_twice_flatten_gemm():
         (lambda: nn.AvgPool2d(3, 2, 1, ceil_mode=True, count_include_pad=False), (2, 6, 7), ["AveragePool"]),
         (lambda: nn.AvgPool1d(3, stride=2, padding=1, count_include_pad=False), (2, 8), ["AveragePool"]),
         (lambda: nn.AvgPool1d(2, ceil_mode=True), (2, 7), ["AveragePool"]),
+        (lambda: nn.AvgPool2d(2, divisor_override=3), (2, 4, 4), ["Reshape", "Conv", "Reshape", "Div"]),
         (lambda: nn.AdaptiveAvgPool2d(1), (3, 5, 6), ["GlobalAveragePool"]),
         (lambda: nn.AdaptiveAvgPool2d((2, None)), (3, 4, 5), ["AveragePool"]),
         (lambda: nn.AdaptiveAvgPool2d(3), (3, 4, 5), ["MatMul", "MatMul"]),  # uneven windows: their matrices

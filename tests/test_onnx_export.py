@@ -4,7 +4,10 @@ a mapping and values the trace would freeze are clear errors."""
 
 from __future__ import annotations
 
+import importlib.util
 import io
+import pathlib
+import sys
 
 import numpy as np
 import onnx
@@ -22,7 +25,7 @@ def run_both(model, shapes, batches=(3, 5), dynamic=True, **kwargs):
     autograd.manual_seed(0)
     args = tuple(autograd.randn(batches[0], *s) for s in shapes)
     names = [f"x{i}" for i in range(len(shapes))]
-    axes = {n: {0: "batch"} for n in names} if dynamic else None
+    axes = {n: {0: "batch"} for n in names + kwargs.get("output_names", [])} if dynamic else None
     f = io.BytesIO()
     proto = autograd.onnx.export(model, args, f, input_names=names, dynamic_axes=axes, **kwargs)
     onnx.checker.check_model(onnx.load_from_string(f.getvalue()), full_check=True)
@@ -210,3 +213,73 @@ def test_pointwise_family_reductions_and_shapes():
         return trig + logs, rounding, mixed, x.cumsum(1), x.prod(1), x[:, :2].tile((2, 3)), x.clamp(-0.5, 0.5)
 
     run_both(fn, [(6,), (6,)], batches=(3, 3), dynamic=False)
+
+
+# ----- convolution and pooling (the digits CNN) -------------------------------------------------------------
+
+
+def digits_cnn():
+    """examples/09_cnn_digits.py's ``build()`` (the examples folder is not a package)."""
+    path = pathlib.Path(__file__).parent.parent / "examples" / "09_cnn_digits.py"
+    spec = importlib.util.spec_from_file_location("cnn_digits", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(path.parent))  # its ``from plots import ...``
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(path.parent))
+    return module.build()
+
+
+def test_the_digits_cnn_is_conv_relu_maxpool_twice_flatten_gemm():
+    autograd.manual_seed(1)
+    model = digits_cnn()
+    proto = run_both(model, [(1, 8, 8)], batches=(4, 9), output_names=["logits"])
+    assert op_types(proto) == ["Conv", "Relu", "MaxPool", "Conv", "Relu", "MaxPool", "Reshape", "Gemm"]
+    assert [i.name for i in proto.graph.initializer] == list(model.state_dict())
+
+
+@pytest.mark.parametrize(
+    ("layer", "shape", "ops"),
+    [
+        (lambda: nn.Conv2d(2, 4, 3, stride=2, padding=1, dilation=1), (2, 7, 6), ["Conv"]),
+        (
+            lambda: nn.Conv2d(4, 4, (2, 3), padding="same", dilation=2, groups=2, bias=False),
+            (4, 6, 5),
+            ["Conv"],
+        ),
+        (lambda: nn.Conv1d(2, 6, 4, padding="same", groups=2), (2, 7), ["Conv"]),
+        (lambda: nn.Conv1d(2, 3, 3, stride=2, padding="valid", dilation=2), (2, 9), ["Conv"]),
+        (lambda: nn.MaxPool2d(3, stride=2, padding=1, dilation=1, ceil_mode=True), (2, 6, 7), ["MaxPool"]),
+        (lambda: nn.MaxPool2d((2, 3), stride=1, dilation=(2, 1)), (2, 6, 7), ["MaxPool"]),
+        (lambda: nn.MaxPool1d(2, ceil_mode=True), (3, 7), ["MaxPool"]),
+        (lambda: nn.AvgPool2d(3, stride=2, padding=1, ceil_mode=True), (2, 6, 7), ["AveragePool"]),
+        (lambda: nn.AvgPool2d(3, 2, 1, ceil_mode=True, count_include_pad=False), (2, 6, 7), ["AveragePool"]),
+        (lambda: nn.AvgPool1d(3, stride=2, padding=1, count_include_pad=False), (2, 8), ["AveragePool"]),
+        (lambda: nn.AvgPool1d(2, ceil_mode=True), (2, 7), ["AveragePool"]),
+        (lambda: nn.AvgPool2d(2, divisor_override=3), (2, 4, 4), ["Reshape", "Conv", "Reshape", "Div"]),
+        (lambda: nn.AdaptiveAvgPool2d(1), (3, 5, 6), ["GlobalAveragePool"]),
+        (lambda: nn.AdaptiveAvgPool2d((2, None)), (3, 4, 5), ["AveragePool"]),
+        (lambda: nn.AdaptiveAvgPool2d(3), (3, 4, 5), ["MatMul", "MatMul"]),  # uneven windows: their matrices
+        (lambda: nn.Sequential(nn.Flatten(), nn.Unflatten(1, (3, 20))), (3, 4, 5), ["Reshape", "Reshape"]),
+    ],
+)
+def test_convolution_and_pooling_options(layer, shape, ops):
+    autograd.manual_seed(2)
+    model = layer()
+    proto = run_both(model, [shape], output_names=["y"])
+    assert op_types(proto) == ops
+
+
+def test_unbatched_inputs_and_pooling_indices_without_mapping():
+    autograd.manual_seed(3)
+    model = nn.Sequential(nn.Conv1d(2, 3, 3), nn.MaxPool1d(2), nn.AvgPool1d(2))
+    x = autograd.randn(2, 8)
+    f = io.BytesIO()
+    autograd.onnx.export(model, (x,), f)
+    got = ort.InferenceSession(f.getvalue()).run(None, {"input_0": x.numpy()})[0]
+    np.testing.assert_allclose(got, model(x).numpy(), rtol=1e-5, atol=1e-5)
+    with pytest.raises(OnnxError, match="MaxPool"):
+        autograd.onnx.export(
+            nn.MaxPool2d(2, return_indices=True), (autograd.randn(1, 1, 4, 4),), io.BytesIO()
+        )

@@ -129,8 +129,11 @@ def test_round_trip_gives_the_original_outputs_gradients_and_names(make):
         if isinstance(model[0] if isinstance(model, nn.Sequential) else None, nn.BatchNorm1d)
         else shape
     )
-    x = autograd.randn(*shape, dtype=autograd.float64)
-    model = model.double()
+    round_trip(model.double(), autograd.randn(*shape, dtype=autograd.float64))
+
+
+def round_trip(model, x):
+    """tracegrad -> ONNX -> tracegrad: the same state_dict names, outputs, input and parameter gradients."""
     f = io.BytesIO()
     autograd.onnx.export(model, (x,), f)
     loaded = autograd.onnx.load(f.getvalue())
@@ -146,6 +149,50 @@ def test_round_trip_gives_the_original_outputs_gradients_and_names(make):
     mine = dict(model.named_parameters())
     for name, p in loaded.named_parameters():
         np.testing.assert_allclose(p.grad.numpy(), mine[name].grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def cnn_pair():
+    """The digits CNN (examples/09_cnn_digits.py) in torch, and in tracegrad with torch's weights."""
+    torch.manual_seed(0)
+    theirs = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 8, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(8, 16, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(), torch.nn.Linear(16 * 2 * 2, 10),
+    )  # fmt: skip
+    ours = nn.Sequential(
+        nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(16 * 2 * 2, 10),
+    )  # fmt: skip
+    ours.load_state_dict({k: autograd.tensor(v.numpy()) for k, v in theirs.state_dict().items()})
+    return theirs, ours
+
+
+def test_torch_digits_cnn_round_trip():
+    theirs, _ = cnn_pair()
+    loaded, matched = compare_with_torch(theirs, (3, 1, 8, 8))
+    assert matched == 6  # both convolutions' and the linear layer's weight and bias
+    assert [n.op_type for n in loaded._nodes if n.op_type in ("Conv", "MaxPool")] == ["Conv", "MaxPool"] * 2
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: cnn_pair()[1],
+        lambda: nn.Sequential(
+            nn.Conv2d(4, 4, (2, 3), padding="same", dilation=(1, 2), groups=2),
+            nn.AvgPool2d(3, 2, 1, ceil_mode=True),
+            nn.MaxPool2d(2, ceil_mode=True),  # 5x5 -> 3x3
+            nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),
+        ),
+    ],
+)
+def test_cnn_round_trip_gives_the_original_outputs_and_gradients(make):
+    autograd.manual_seed(5)
+    model = make()
+    channels = model[0].in_channels
+    round_trip(model.double(), autograd.randn(3, channels, 8, 8, dtype=autograd.float64))
 
 
 def test_a_loaded_model_fine_tunes():

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .values import Var
+from .windows import FUNCTION_RULES as WINDOW_FUNCTIONS
+from .windows import RULES as WINDOW_RULES
 
 if TYPE_CHECKING:
     from .exporter import Graph
@@ -58,3 +60,5 @@ RULES: dict[str, Callable[..., str]] = {
     "layer_norm": _layer_norm,
     "embedding": _embedding,
 }
+FUNCTION_RULES.update(WINDOW_FUNCTIONS)  # pooling, recorded as a whole (windows.py)
+RULES.update(WINDOW_RULES)

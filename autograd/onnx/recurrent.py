@@ -110,12 +110,17 @@ def _conv(x: list[Any], a: dict[str, Any]) -> Tensor:
     _plain_pad(a, "Conv")
     rank = x[1].ndim - 2
     fn = _functional(f"conv{rank}d")
+    pads = list(a.get("pads") or [0] * (2 * rank))
+    inp = x[0]
+    if pads[:rank] != pads[rank:]:  # padding="same" with an even kernel: zeros added first, as torch does
+        inp = F.pad(inp, [p for i in reversed(range(rank)) for p in (pads[i], pads[rank + i])])
+        pads = [0] * (2 * rank)
     return fn(
-        x[0],
+        inp,
         x[1],
         x[2] if len(x) > 2 else None,
         tuple(a.get("strides", [1] * rank)),
-        _padding(a.get("pads"), rank, "Conv"),
+        _padding(pads, rank, "Conv"),
         tuple(a.get("dilations", [1] * rank)),
         a.get("group", 1),
     )

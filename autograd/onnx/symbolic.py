@@ -16,6 +16,7 @@ import numpy as np
 from .checks import OnnxError
 from .functions import RULES as FUNCTION_SYMBOLIC
 from .values import Var
+from .windows import OP_RULES as WINDOW_SYMBOLIC
 
 if TYPE_CHECKING:
     from .exporter import Graph
@@ -486,3 +487,4 @@ SYMBOLIC.update(  # the comparison ops (operators.Compare, one class per ufunc),
     LessEqual=METHOD_RULES["__le__"], Greater=METHOD_RULES["__gt__"], GreaterEqual=METHOD_RULES["__ge__"],
     BitwiseAnd=METHOD_RULES["__and__"], BitwiseOr=METHOD_RULES["__or__"], BitwiseXor=METHOD_RULES["__xor__"],
 )
+SYMBOLIC.update(WINDOW_SYMBOLIC)  # Convolution as Conv (windows.py)

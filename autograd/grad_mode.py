@@ -118,6 +118,36 @@ class _GradSwitch(_Switch):
 
     attribute = "grad_mode"
 
+    def __enter__(self) -> None:
+        # _State._set_grad_mode inlined (every no_grad block, every backward pass): each thread-local
+        # attribute is read or written once, with no property or setter frame
+        state = STATE
+        old = state._grad_mode
+        state.saved.append(("grad_mode", old))
+        SWITCHED.append(None)
+        mode = self.value
+        if (not mode) is not (not old):  # a change: on -> off takes an entry, off -> on gives it
+            if mode:
+                SWITCHED.pop()
+            else:
+                SWITCHED.append(None)
+        state._grad_mode = mode
+        state.grad_enabled = mode and not state._inference
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        state = STATE
+        mode = state.saved.pop()[1]
+        if (not mode) is not (not state._grad_mode):
+            if mode:
+                SWITCHED.pop()
+            else:
+                SWITCHED.append(None)
+        SWITCHED.pop()
+        state._grad_mode = mode
+        state.grad_enabled = mode and not state._inference
+
 
 class set_grad_enabled(_GradSwitch):  # noqa: N801 - PyTorch's name
     """Turns graph recording on or off, as torch's: at once when called (``set_grad_enabled(False)`` alone

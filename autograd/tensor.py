@@ -11,7 +11,7 @@ and conversions that call the ops, so imports point one way (ops -> tensor -> en
 Storage: ``_data`` is the ndarray. Tensors that share memory (a tensor and its views) share one version
 counter ``_counter = [version, read]``: in-place ops bump ``version``, so a backward that saved the old
 values can refuse to run; ``read`` marks a storage that a recorded op has read, which a recorded in-place
-op may no longer rewrite (see ``_inplace``). Most tensors are never viewed, saved or modified, so the list
+op may no longer rewrite (see ``inplace.py``). Most tensors are never viewed, saved or modified, so the list
 is made on first need (``_storage``); until then ``_counter`` is None (version 0). ``_read`` says that a
 recorded op read this tensor itself: it needs no list. A node marks its parents read by setting ``_read``
 before it looks at the counter (``_fill``), and ``_storage`` makes a counter before it reads ``_read``, so
@@ -412,7 +412,7 @@ def _wrap(array: np.ndarray, counter: list[Any] | None = None) -> Tensor:
 def _fill(t: Tensor, array: np.ndarray, counter: list[Any] | None, prev: Any, op: Any) -> Tensor:
     """Makes ``t`` (new, or an op's ctx whose ``_saved`` and ``_needs`` forward set) a tensor around
     ``array``: the result of the recorded ``op`` with parents ``prev``, or a leaf that requires no grad.
-    The parents are marked read: a recorded in-place op may no longer rewrite their storage (``_inplace``);
+    The parents are marked read: a recorded in-place op may no longer rewrite their storage (``inplace.py``);
     ``_read`` is set before the counter is looked at (see ``_storage``)."""
     t._data = array
     t._grad = None
@@ -534,65 +534,6 @@ def _check_versions(node: Tensor) -> None:
                 f"operation: a tensor saved by {node.grad_fn} is at version {now}; expected version "
                 f"{version} instead."
             )
-
-
-def _owned(versions: list[tuple[Tensor | None, int]] | None, owner: Tensor) -> Any:
-    """A node's saved versions as another tensor takes its place (``_inplace``): its own storage is
-    ``owner``'s."""
-    return None if versions is None else [(owner if o is None else o, v) for o, v in versions]
-
-
-def _inplace(t: Tensor, op: Any, write: Callable[..., Any], *args: Any) -> Tensor:
-    """Runs ``op`` in place on ``t``: ``write(storage, *args)`` when nothing needs recording, otherwise ``op``
-    recorded, its result written into the storage while ``t`` takes the result's place in the graph.
-
-    A recorded in-place op is refused on a leaf that requires grad (as torch) and on a storage that a recorded
-    op already read (torch rebases those readers; here they would silently see the new values).
-    """
-    recording = (  # an integer tensor takes the values, not a gradient (it cannot require one)
-        STATE.grad_enabled
-        and t._data.dtype.kind == "f"
-        and (t.requires_grad or any(isinstance(a, Tensor) and a.requires_grad for a in args))
-    )
-    if not recording:  # an optimiser's update: keep it short
-        if TRACING and STATE.tracer is not None:  # autograd.compile records the write
-            STATE.tracer.write(t, write, args)
-        if len(args) == 1:  # p -= lr * p.grad
-            write(t._data, _raw(args[0]))
-        else:
-            write(t._data, *[_raw(a) for a in args])
-        counter = t._counter
-        (_storage(t) if counter is None else counter)[0] += 1
-        return t
-    if t.requires_grad and t._ctx is None:
-        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-    if t._read or _storage(t)[1]:
-        raise RuntimeError(
-            f"in-place {op.__name__} on a tensor whose storage a recorded op already read: use the "
-            "out-of-place form (or clone() first)"
-        )
-    old = _copy_state(_new(Tensor), t)  # t's node before the op, with its own copy of the old values (what
-    old._data, old._counter, old._read = t._data.copy(), None, False  # the op may save) as t's is rewritten
-    old._versions = _owned(t._versions, t.detach())  # what t's op saved of t is t's storage, rewritten here
-    if TRACING and STATE.tracer is not None:  # autograd.compile records the copy and the write back
-        STATE.tracer.copied(old, t)
-    result = op.apply(old, *[old if a is t else a for a in args])  # x.add_(x) reads x before the op
-    np.copyto(t._data, result._data, casting="same_kind")
-    if TRACING and STATE.tracer is not None:
-        STATE.tracer.copied_back(t, result)
-    for slot in ("_prev", "_ctx", "_saved", "_needs", "_seq"):  # t takes the result's place in the graph
-        setattr(t, slot, getattr(result, slot))
-    t._versions = _owned(result._versions, result)
-    t.requires_grad, t._hooks = True, None
-    counter = _storage(t)
-    counter[0] += 1
-    counter[1] = t._read = False
-    if any(s is result._data for s in t._saved or ()):
-        # the op saved its result (exp_, sqrt_): that is t's storage now, so create_graph finds t by it and
-        # a later in-place change of t makes backward refuse
-        t._saved = tuple(t._data if s is result._data else s for s in t._saved)
-        t._versions = [(None, counter[0]) if o is result else (o, v) for o, v in t._versions or ()]
-    return t
 
 
 _COUNTERS = threading.Lock()  # two threads making one tensor's counter at once would make two

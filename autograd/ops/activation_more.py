@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor, _inplace
+from ..inplace import _inplace
+from ..tensor import Tensor
 from .function import Op, exp, where
 
 _erf = np.frompyfunc(math.erf, 1, 1)  # the C library's erf, elementwise (numpy has none)

@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from ..grad_mode import STATE
-from ..tensor import Tensor, _index, _inplace, _raw, _to_array, _wrap
+from ..inplace import _inplace
+from ..tensor import Tensor, _index, _raw, _to_array, _wrap
 from .elementwise import Abs, Add, Clone, Div, Mul, Neg, Pow, Sub
 from .function import Op, apply_scalar, binary, promoted
 from .indexing import Copy, Index, SetItem

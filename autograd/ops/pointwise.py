@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes
-from ..tensor import Tensor, _inplace
+from ..inplace import _inplace
+from ..tensor import Tensor
 from .elementwise import Abs, Clamp, Exp, Log, Mul, Neg, Sqrt
 from .function import Op, exp, zeros
 from .methods import _floating

@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes
-from ..tensor import Tensor, _index, _inplace
+from ..inplace import _inplace
+from ..tensor import Tensor, _index
 from .function import Op, where
 from .indexing import Index, Scatter, SetItem
 from .methods import _axis, expand

@@ -7,6 +7,7 @@ from __future__ import annotations
 from autograd import Tensor
 
 from . import functional as F  # noqa: N812 - torch's alias
+from .functional_losses import legacy_reduction
 from .module import Module
 
 
@@ -20,7 +21,7 @@ class _Loss(Module):
         self, size_average: bool | None = None, reduce: bool | None = None, reduction: str = "mean"
     ) -> None:
         super().__init__()
-        reduction = F.legacy_reduction(size_average, reduce, reduction)
+        reduction = legacy_reduction(size_average, reduce, reduction)
         if reduction not in self._reductions:
             raise ValueError(
                 f"{type(self).__name__}: reduction must be one of {self._reductions}, got {reduction!r}"

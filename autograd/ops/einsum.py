@@ -97,13 +97,23 @@ def _parse(equation: str, count: int) -> tuple[list[Term], Term | None]:
 
 
 @register(method=False)
-def einsum(equation: str, *operands: Any) -> Tensor:
-    """The sum of products of ``operands``' elements that ``equation`` describes (``"ij,jk->ik"``)."""
+def einsum(*args: Any) -> Tensor:
+    """The sum of products of the operands' elements that the equation describes: ``einsum("ij,jk->ik", a,
+    b)``, the operands as one list, or torch's sublist form ``einsum(a, [0, 1], b, [1, 2], [0, 2])``."""
+    if len(args) < 2:
+        raise ValueError(
+            "einsum(): must specify the equation string and at least one operand, or at least one operand "
+            "and its subscripts list"
+        )
+    if isinstance(args[0], Tensor):
+        equation, operands = _sublists(args)
+    else:
+        equation, operands = args[0], args[1:]
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     if not isinstance(equation, str) or not all(isinstance(x, Tensor) for x in operands):
         raise TypeError(
-            "einsum(): expected an equation string and tensors (the sublist format is not supported)"
+            "einsum(): expected an equation string and tensors, or tensors each followed by its subscripts"
         )
     terms, out_term = _parse(equation, len(operands))
     for x in operands[1:]:
@@ -133,6 +143,33 @@ def einsum(equation: str, *operands: Any) -> Tensor:
         xs.append(x.sum(drop) if drop else x)
         inputs.append("".join(c for p, c in enumerate(letters) if p not in drop))
     return Einsum.apply((tuple(inputs), output), *xs)
+
+
+def _sublists(args: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
+    """torch's sublist form (operand, subscripts, operand, subscripts, ..., optional output subscripts) as
+    the equation and the operands: subscript n is ``A-Z`` for 0-25, ``a-z`` for 26-51, Ellipsis ``...``."""
+    lists = args[1::2] + ((args[-1],) if len(args) % 2 else ())
+    for i, subscripts in enumerate(lists):
+        if not isinstance(subscripts, (list, tuple)):
+            what = "the output" if len(args) % 2 and i == len(lists) - 1 else f"operand {i}"
+            raise TypeError(
+                f"einsum(): expected a list of subscripts for {what}, got {type(subscripts).__name__}"
+            )
+    terms = ["".join(_letter(n) for n in subscripts) for subscripts in lists]
+    if len(args) % 2:
+        return ",".join(terms[:-1]) + "->" + terms[-1], args[:-1:2]
+    return ",".join(terms), args[::2]
+
+
+def _letter(n: Any) -> str:
+    """A sublist subscript (an int in [0, 52), or Ellipsis) as the equation's letter."""
+    if n is Ellipsis:
+        return "..."
+    if not isinstance(n, (int, np.integer)):
+        raise TypeError(f"einsum(): a subscript in a subscript list must be an int or Ellipsis, got {n!r}")
+    if not 0 <= n < 52:
+        raise ValueError("einsum(): subscript in subscript list is not within the valid range [0, 52)")
+    return chr(ord("A") + n) if n < 26 else chr(ord("a") + n - 26)
 
 
 def _fresh(unused: Any) -> str:
@@ -212,7 +249,7 @@ def _diagonals(x: Tensor, letters: list[str]) -> tuple[Tensor, list[str]]:
 def tensordot(a: Tensor, b: Tensor, dims: Any = 2) -> Tensor:
     """The sum of products over ``dims``: the last ``dims`` dimensions of ``a`` with the first of ``b``, or
     the dimensions of the pair of lists ``(dims_a, dims_b)``; the output has ``a``'s free dimensions, then
-    ``b``'s."""
+    ``b``'s. A contracted dimension of size 1 broadcasts against the other's, as torch's."""
     if isinstance(dims, Tensor) and not dims.ndim:
         dims = int(dims.item())
     if isinstance(dims, int):
@@ -233,15 +270,19 @@ def tensordot(a: Tensor, b: Tensor, dims: Any = 2) -> Tensor:
         raise RuntimeError("both inputs should have same dtype")
     letters = iter(string.ascii_letters)
     sa, sb = [_fresh(letters) for _ in range(a.ndim)], [_fresh(letters) for _ in range(b.ndim)]
-    contracted = set()
+    seen_a: set[int] = set()
+    seen_b: set[int] = set()
     for da, db in pairs:
         i, j = _axis(da, a.ndim), _axis(db, b.ndim)
-        if a.shape[i] != b.shape[j] or i in contracted:
+        if a.shape[i] != b.shape[j] and 1 not in (a.shape[i], b.shape[j]):
             raise RuntimeError(
                 f"contracted dimensions need to match, but first has size {a.shape[i]} in dim {da} and "
                 f"second has size {b.shape[j]} in dim {db}"
             )
-        contracted.add(i)
+        if i in seen_a or j in seen_b:
+            raise RuntimeError(f"dim {da if i in seen_a else db} appears multiple times in the list of dims")
+        seen_a.add(i)
+        seen_b.add(j)
         sb[j] = sa[i]
     output = "".join(c for c in sa if c not in sb) + "".join(c for c in sb if c not in sa)
     return einsum(f"{''.join(sa)},{''.join(sb)}->{output}", a, b)

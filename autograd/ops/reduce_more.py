@@ -17,6 +17,7 @@ import numpy as np
 from .. import dtypes
 from ..tensor import Tensor, _wrap
 from .function import Op, _sum, expand, permute, summed, where
+from .matrix_norm import matrix_norm
 from .methods import Dim, _axes, _axis, amax, amin, mean, std, var
 from .registry import register
 
@@ -216,15 +217,15 @@ def cumprod(x: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
 @register
 def norm(x: Tensor, p: Any = "fro", dim: Dim = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
     """The vector p-norm over ``dim`` (all elements when None): 'fro' and 2 (the default), 1, inf (the
-    largest magnitude), -inf (the smallest), 0 (the count of nonzeros) or any other p. Its gradient at 0
-    is 0, as torch's."""
+    largest magnitude), -inf (the smallest), 0 (the count of nonzeros) or any other p; 'nuc' the nuclear
+    norm of the matrices of two dims (``matrix_norm.py``). Its gradient at 0 is 0, as torch's."""
+    if isinstance(p, str) and not (p == "fro" and (dim is None or isinstance(dim, int) or len(dim) <= 2)):
+        return matrix_norm(x, p, dim, keepdim, dtype)  # 'nuc', as torch's linalg.matrix_norm
     if not dtypes.is_floating(x.dtype):
         raise RuntimeError(f"norm(): Expected a floating point tensor as input. Got {x.dtype}")
     x = x if dtype is None else x.to(dtype)
     if p is None or p == "fro":
         p = 2
-    if isinstance(p, str):
-        raise RuntimeError(f"norm(): p={p!r} is not supported here (a number, inf, -inf or 'fro')")
     axes = _axes(dim, x.ndim)
     if p == math.inf:
         return amax(abs(x), axes, keepdim)

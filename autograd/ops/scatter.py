@@ -16,7 +16,7 @@ import numpy as np
 from .. import dtypes
 from ..inplace import _inplace
 from ..tensor import Tensor, _index
-from .function import Op, where
+from .function import Op, ViewOp, where
 from .indexing import Index, Scatter, SetItem
 from .methods import _axis, expand
 from .registry import register
@@ -100,9 +100,13 @@ def along(index: np.ndarray, axis: int) -> tuple[np.ndarray, ...]:
 
 def _gathered(shape: tuple[int, ...], dim: int, index: Any, op: str) -> tuple[int, tuple[Any, ...]]:
     """The axis and numpy index of gather/scatter ``(dim, index)`` on a tensor of ``shape``, checked as
-    torch: same number of dimensions, no larger than ``shape`` off ``dim``, entries in range."""
-    data = _integers(index, op)
+    torch: same number of dimensions, no larger than ``shape`` off ``dim``, entries in range; an empty index
+    is not checked (nor its dtype), as torch: it reads and writes nothing."""
+    data = index._data if isinstance(index, Tensor) else np.asarray(index)
     axis = _axis(dim, len(shape))
+    if not data.size:
+        return axis, tuple(np.zeros(data.shape, np.intp) for _ in shape)
+    data = _integers(data, op)
     if data.ndim != len(shape):
         raise RuntimeError(
             f"{op}(): Index tensor must have the same number of dimensions as input tensor "
@@ -164,7 +168,10 @@ def _fill_value(value: Any, op: str) -> Any:
 # ----- reads --------------------------------------------------------------------------------------
 @register
 def gather(x: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
-    """``out[i][j] = x[i][index[i][j]]`` (``dim`` 1); the gradient adds back at the gathered positions."""
+    """``out[i][j] = x[i][index[i][j]]`` (``dim`` 1); the gradient adds back at the gathered positions. A
+    0-d ``x`` reads as a vector of one, as torch's."""
+    if not x.ndim and isinstance(index, Tensor) and (index.ndim == 1 or not index.numel()):
+        x = x.reshape(1)
     _, idx = _gathered(x.shape, dim, index, "gather")
     return Index.apply(x, idx)
 
@@ -194,16 +201,72 @@ def masked_select(x: Tensor, mask: Tensor) -> Tensor:
     return Index.apply(x if x.shape == shape else expand(x, shape), np.broadcast_to(data, shape))
 
 
+class Diagonal(ViewOp):
+    """The diagonal ``offset`` of dims ``dim1`` and ``dim2``, as a last dim: a view of ``a`` (writes through
+    it reach ``a``, as torch's); d/da puts the gradient on that diagonal of zeros (``DiagonalScatter``)."""
+
+    __slots__ = ()
+    _operands = 1
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, offset: int, dim1: int, dim2: int) -> Any:
+        ctx._saved = (a.shape, offset, dim1, dim2)
+        return _diagonal_view(a, offset, dim1, dim2)
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
+        shape, offset, dim1, dim2 = ctx._saved
+        if isinstance(g, Tensor):
+            return DiagonalScatter.apply(g, shape, offset, dim1, dim2), None, None, None
+        return _placed(g, shape, offset, dim1, dim2), None, None, None
+
+
+class DiagonalScatter(Op):
+    """Zeros of ``shape`` with ``g`` on a diagonal (Diagonal's backward, as an op for higher derivatives);
+    its gradient is that diagonal of the output's."""
+
+    __slots__ = ()
+    _operands = 1
+
+    @staticmethod
+    def forward(ctx: Any, g: Any, shape: tuple[int, ...], offset: int, dim1: int, dim2: int) -> Any:
+        ctx._saved = (shape, offset, dim1, dim2)
+        return _placed(g, shape, offset, dim1, dim2)
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
+        _, offset, dim1, dim2 = ctx._saved
+        taken = (
+            Diagonal.apply(g, offset, dim1, dim2)
+            if isinstance(g, Tensor)
+            else np.diagonal(g, *ctx._saved[1:])
+        )
+        return taken, None, None, None, None
+
+
+def _placed(g: np.ndarray, shape: tuple[int, ...], offset: int, dim1: int, dim2: int) -> np.ndarray:
+    """Zeros of ``shape`` with ``g`` on the diagonal ``offset`` of dims ``dim1`` and ``dim2``."""
+    out = np.zeros(shape, g.dtype)
+    _diagonal_view(out, offset, dim1, dim2)[...] = g
+    return out
+
+
+def _diagonal_view(a: np.ndarray, offset: int, dim1: int, dim2: int) -> np.ndarray:
+    """``np.diagonal`` made writeable where ``a`` is (numpy's is a read-only view of the same memory)."""
+    out = np.diagonal(a, offset, dim1, dim2)
+    if a.flags.writeable:
+        out.flags.writeable = True
+    return out
+
+
 @register
 def diagonal(x: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
-    """The diagonal of dims ``dim1`` and ``dim2`` (above it for ``offset`` > 0), as a last dimension. A
-    copy (torch's is a view: writing into it changes ``x`` there)."""
+    """The diagonal of dims ``dim1`` and ``dim2`` (above it for ``offset`` > 0), as a last dimension: a view,
+    as torch's (writing into it changes ``x``; one version counter)."""
     a, b = _axis(dim1, x.ndim), _axis(dim2, x.ndim)
     if a == b:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    rest = [d for d in range(x.ndim) if d not in (a, b)]
-    moved = x.permute(*rest, a, b) if rest + [a, b] != list(range(x.ndim)) else x
-    return Index.apply(moved, (Ellipsis, *_diagonal(x.shape[a], x.shape[b], offset)))
+    return Diagonal.apply(x, offset, a, b)
 
 
 def _diagonal(rows: int, cols: int, offset: int) -> tuple[np.ndarray, np.ndarray]:

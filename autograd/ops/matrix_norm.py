@@ -15,9 +15,8 @@ import numpy as np
 from .. import dtypes
 from ..tensor import Tensor
 from .function import Op, swap_last, zeros
+from .linalg import _TORCH_NAMES
 from .methods import _axis
-
-_TORCH = {"float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double"}
 
 
 class Nuclear(Op):
@@ -82,7 +81,9 @@ def matrix_norm(x: Tensor, p: str, dim: Any, keepdim: bool, dtype: Any) -> Tenso
     if x.ndim < 2:
         raise RuntimeError(f"{name}: The input tensor A must have at least 2 dimensions.")
     if not dtypes.is_floating(x.dtype):
-        raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got {x.dtype}")
+        raise RuntimeError(
+            f"{name}: Expected a floating point or complex tensor as input. Got {_torch(x.dtype)}"
+        )
     if p not in ("fro", "nuc"):
         raise RuntimeError(f"{name}: Order {p} not supported.")
     dims = list(range(x.ndim)) if dim is None else [dim] if isinstance(dim, int) else list(dim)
@@ -95,8 +96,8 @@ def matrix_norm(x: Tensor, p: str, dim: Any, keepdim: bool, dtype: Any) -> Tenso
         wanted = dtypes.as_dtype(dtype)
         if wanted.itemsize < x.dtype.itemsize:
             raise RuntimeError(
-                f"{name}: the dtype of the input ({_TORCH[str(x.dtype)]}) should be convertible without "
-                f"narrowing to the specified dtype ({_TORCH[str(wanted)]})"
+                f"{name}: the dtype of the input ({_torch(x.dtype)}) should be convertible without "
+                f"narrowing to the specified dtype ({_torch(wanted)})"
             )
         x = x.to(dtype)
     rest = [d for d in range(x.ndim) if d not in (a, b)]
@@ -105,3 +106,8 @@ def matrix_norm(x: Tensor, p: str, dim: Any, keepdim: bool, dtype: Any) -> Tenso
         for d in sorted((a, b)):
             out = out.unsqueeze(d)
     return out
+
+
+def _torch(dtype: np.dtype) -> str:
+    """torch's name of a dtype in its messages (``Long``, ``Double``)."""
+    return _TORCH_NAMES.get(str(dtype), str(dtype))

@@ -18,6 +18,7 @@ from oracle import assert_close
 from test_ops_linalg import _einsum
 
 import autograd
+from autograd.testing import gradgradcheck
 from autograd.testing.strategies import arrays_in, shapes
 
 
@@ -225,6 +226,14 @@ def test_an_odd_sublist_form_is_refused_clearly():
     that says so."""
     with pytest.raises(TypeError, match="list of subscripts for the output"):
         autograd.einsum(autograd.ones(2, 3), [0, 1], autograd.ones(3))
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (4, 2), (2, 4)])
+def test_second_derivatives_of_the_nuclear_norm_hold_at_repeated_singular_values(shape: tuple[int, ...]):
+    """Where singular values repeat (``6 I`` plus ones: 6 twice) torch's SVD backward divides by 0; the
+    polar factor's derivative has no such division: central differences agree."""
+    x = autograd.tensor(6 * np.eye(*shape) + 1.0, requires_grad=True)
+    assert gradgradcheck(lambda x: x.norm("nuc"), [x])
 
 
 def test_third_derivatives_of_the_nuclear_norm_are_refused():

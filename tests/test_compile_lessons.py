@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_examples import load
 
 import autograd as ag
@@ -196,3 +198,72 @@ def test_gpt_step_compiles_to_eager_numbers() -> None:
         return F.cross_entropy(logits.view(-1, logits.shape[-1]), y.view(-1))
 
     run_both(model, lambda ps: nn.optim.AdamW(ps, lr=3e-3), loss_of, batches)
+
+
+# ----- random programs of the lessons' ops --------------------------------------------------------------
+LESSON_UNARY = {
+    "gelu": lambda a: F.gelu(a),
+    "tanh": lambda a: a.tanh(),
+    "log_softmax": lambda a: F.log_softmax(a, -1),
+    "softmax": lambda a: a.softmax(0),
+    "layer_norm": lambda a: F.layer_norm(a, a.shape[-1:]),
+    "row_sum": lambda a: a.sum(-1, keepdim=True),
+    "col_mean": lambda a: a.mean(0, keepdim=True),
+    "dropout": lambda a: F.dropout(a, 0.4),
+    "flip": lambda a: a.flip(-1),
+    "square": lambda a: a.pow(2),
+}
+LESSON_BINARY = {
+    "add": lambda a, b: a + b,
+    "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / (b.abs() + 1),
+    "maximum": lambda a, b: ag.maximum(a, b),
+    "where": lambda a, b: ag.where(a > b, a, b * 2),
+    "matmul": lambda a, b: (lambda x: x @ x.transpose(0, 1) @ x)(a * b),
+}
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    program=st.lists(
+        st.tuples(
+            st.sampled_from(sorted(LESSON_UNARY) + sorted(LESSON_BINARY)),
+            st.integers(0, 9),
+            st.integers(0, 9),
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    rows=st.integers(1, 4),
+    cols=st.integers(1, 4),
+    seed=st.integers(0, 2**16),
+)
+def test_random_programs_of_lesson_ops_compiled_equal_eager(
+    program: list[Any], rows: int, cols: int, seed: int
+) -> None:
+    """Random programs (broadcasting reductions, softmaxes, norms, dropout) traced, then replayed twice:
+    forward values and gradients bit for bit as eager's from the same seed."""
+    start = np.random.default_rng(seed).normal(size=(2, rows, cols))
+
+    def run(leaves: list[ag.Tensor]) -> ag.Tensor:
+        values = list(leaves)
+        for name, i, j in program:
+            a, b = values[i % len(values)], values[j % len(values)]
+            values.append(LESSON_UNARY[name](a) if name in LESSON_UNARY else LESSON_BINARY[name](a, b))
+        out = values[-1].sum() + values[0].sum() * 0
+        out.backward()
+        return out
+
+    compiled = ag.compile(run, fullgraph=True)
+    for call in range(3):  # the trace, then two replays
+        ag.manual_seed(seed + call)
+        eager_leaves = [ag.tensor(a, requires_grad=True) for a in start]
+        expected = run(eager_leaves)
+        ag.manual_seed(seed + call)
+        leaves = [ag.tensor(a, requires_grad=True) for a in start]
+        assert compiled(leaves).numpy().tobytes() == expected.numpy().tobytes()
+        for e, c in zip(eager_leaves, leaves, strict=True):
+            assert (e.grad is None) == (c.grad is None)
+            if e.grad is not None:
+                assert e.grad.numpy().tobytes() == c.grad.numpy().tobytes()
+    assert compiled.traces == 1

@@ -116,6 +116,20 @@ def test_dropout_masks_are_fresh_at_every_replay_and_follow_the_seed() -> None:
     assert set(np.unique(replays[2][0].numpy())) == {0.0, 2.0}
 
 
+def test_a_dropout_nobody_reads_still_draws_so_later_draws_stay_eager() -> None:
+    x = ag.ones(4, 3)
+
+    def draws(x: ag.Tensor) -> ag.Tensor:
+        F.dropout(x, 0.5)  # its result is dead, its draw is not: the next draw depends on it
+        return ag.rand(2, 3)
+
+    ag.manual_seed(4)
+    eager = [draws(x).numpy().tobytes() for _ in range(3)]
+    ag.manual_seed(4)
+    compiled = ag.compile(draws, fullgraph=True)
+    assert [compiled(x).numpy().tobytes() for _ in range(3)] == eager
+
+
 def test_dropout_in_evaluation_and_at_p0_is_not_recorded_as_random() -> None:
     model = dropout_mlp(0.5).eval()
     x = ag.ones(2, 5)
@@ -155,6 +169,21 @@ def test_attention_and_transformer_dropout_compile_and_replay_eager_draws() -> N
         for _ in range(STEPS)
     ]
     run_both(layer, lambda ps: nn.optim.Adam(ps, lr=1e-2), lambda m, x, y: F.mse_loss(m(x), y), batches)
+
+
+def test_lstm_dropout_between_layers_and_embedding_compile_and_replay_eager_draws() -> None:
+    ag.manual_seed(6)
+    model = nn.ModuleDict({"emb": nn.Embedding(7, 3, padding_idx=0), "lstm": nn.LSTM(3, 4, 2, dropout=0.3)})
+    rng = np.random.default_rng(2)
+    batches = [
+        (ag.tensor(rng.integers(0, 7, (5, 2))), ag.tensor(rng.normal(size=(5, 2, 4)))) for _ in range(3)
+    ]
+    run_both(
+        model,
+        lambda ps: nn.optim.SGD(ps, lr=0.1),
+        lambda m, x, y: F.mse_loss(m["lstm"](m["emb"](x))[0], y.float()),
+        batches,
+    )
 
 
 # ----- the lessons' models ----------------------------------------------------------------------------

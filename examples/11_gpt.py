@@ -70,7 +70,7 @@ class GPT(nn.Module):
 
     def forward(self, idx: autograd.Tensor) -> autograd.Tensor:
         t = idx.shape[1]
-        mask = autograd.tensor(np.triu(np.ones((t, t), dtype=bool), 1))  # True: may not look (the future)
+        mask = autograd.ones(t, t, dtype=autograd.bool_).triu(1)  # True: may not look (the future)
         x = self.tok(idx) + self.pos(autograd.arange(t))
         for blk in self.blocks:
             x = blk(x, mask)

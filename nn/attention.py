@@ -1,12 +1,12 @@
 """Attention as torch has it: ``scaled_dot_product_attention`` (nn.functional) and ``MultiheadAttention``.
 
-softmax(q k^T * scale + bias) v, with the mask folded into an additive ``bias`` array (a constant: masks
-carry no gradient). The two libraries' mask conventions differ, as torch's: for
-``scaled_dot_product_attention`` a bool ``attn_mask`` says which positions *take part* (True), for
-``MultiheadAttention`` a bool ``attn_mask`` or ``key_padding_mask`` says which are *masked out* (True).
-Float masks are added in both. A query row with every key masked gives zeros from
-``scaled_dot_product_attention`` (torch's safe softmax) and nan from ``MultiheadAttention`` with
-``need_weights=True`` (its explicit softmax), as torch.
+softmax(q k^T * scale + bias) v, with the mask folded into an additive ``bias`` tensor (no gradient: masks
+carry none), made with tensor ops so that a compiled step (``autograd.compile``) makes it at every replay.
+The two libraries' mask conventions differ, as torch's: for ``scaled_dot_product_attention`` a bool
+``attn_mask`` says which positions *take part* (True), for ``MultiheadAttention`` a bool ``attn_mask`` or
+``key_padding_mask`` says which are *masked out* (True). Float masks are added in both. A query row with
+every key masked gives zeros from ``scaled_dot_product_attention`` (torch's safe softmax) and nan from
+``MultiheadAttention`` with ``need_weights=True`` (its explicit softmax), as torch.
 """
 
 from __future__ import annotations
@@ -31,38 +31,37 @@ def _dropout(x: Tensor, p: float) -> Tensor:
     return x if p == 0 else F.dropout(x, p, True)
 
 
-def _float_mask(mask: Tensor | np.ndarray, dtype: np.dtype, masked_when: bool) -> np.ndarray:
-    """A mask as an additive float array: a bool mask gives -inf where it equals ``masked_when``, 0 elsewhere;
-    a float mask is itself."""
-    array = mask.numpy() if isinstance(mask, Tensor) else np.asarray(mask)
-    if array.dtype == np.bool_:
-        return np.where(array == masked_when, -np.inf, 0.0).astype(dtype)
-    return array.astype(dtype, copy=False)
+def _float_mask(mask: Tensor | np.ndarray, dtype: np.dtype, masked_when: bool) -> Tensor:
+    """A mask as an additive float tensor: a bool mask gives -inf where it equals ``masked_when``, 0
+    elsewhere; a float mask is itself (in ``dtype``, without its gradient)."""
+    mask = mask.detach() if isinstance(mask, Tensor) else autograd.as_tensor(mask)
+    if mask.dtype == np.bool_:
+        return autograd.where(mask if masked_when else ~mask, -math.inf, 0.0).to(dtype)
+    return mask.to(dtype)
 
 
 def _attend(
     query: Tensor,
     key: Tensor,
     value: Tensor,
-    bias: np.ndarray | None,
+    bias: Tensor | None,
     scale: float,
     dropout_p: float,
     safe: bool,
 ) -> tuple[Tensor, Tensor]:
     """(softmax(q k^T * scale + bias) v, the weights after dropout, as torch returns them). With ``safe``
-    a row whose bias is -inf everywhere gets weights 0 (torch's safe softmax) and no nan either way;
-    without it, nan as softmax gives."""
+    a row whose bias is -inf everywhere gets weights 0 (torch's safe softmax, also without a test of the
+    values first) and no nan either way; without it, nan as softmax gives."""
     scores = query.matmul(key.transpose(-2, -1)) * scale
-    keep = None
+    dead = None
     if bias is not None:
         if safe:
-            dead = np.all(bias == -np.inf, axis=-1, keepdims=True)
-            if dead.any():
-                bias, keep = np.where(dead, 0.0, bias), (~dead).astype(bias.dtype)
-        scores = scores + autograd.tensor(bias)
+            dead = bias.amax(-1, keepdim=True) == -math.inf
+            bias = autograd.where(dead, 0.0, bias)
+        scores = scores + bias
     weights = scores.softmax(-1)
-    if keep is not None:
-        weights = weights * autograd.tensor(keep)
+    if dead is not None:
+        weights = autograd.where(dead, 0.0, weights)
     weights = _dropout(weights, dropout_p)
     return weights.matmul(value), weights
 
@@ -99,7 +98,8 @@ def scaled_dot_product_attention(
             raise RuntimeError(
                 "_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True"
             )
-        bias = _float_mask(np.tril(np.ones((length, source), bool)), dtype, masked_when=False)
+        causal = autograd.ones(length, source, dtype=np.bool_).tril()
+        bias = _float_mask(causal, dtype, masked_when=False)
     elif attn_mask is not None:
         if attn_mask.dtype != np.bool_ and attn_mask.dtype.kind != "f":
             raise RuntimeError(
@@ -240,21 +240,22 @@ class MultiheadAttention(Module):
         length: int,
         source: int,
         dtype: np.dtype,
-    ) -> np.ndarray | None:
-        """attn_mask and key_padding_mask merged into one additive array (N, heads, L, S) (True = masked)."""
+    ) -> Tensor | None:
+        """attn_mask and key_padding_mask merged into one additive tensor, (L, S) or (N or 1, heads or 1, L,
+        S) (True = masked)."""
         bias = None
         if attn_mask is not None:
             if attn_mask.dtype != np.bool_ and attn_mask.dtype.kind != "f":
                 raise AssertionError("only bool and floating types of attn_mask are supported")
             bias = _float_mask(attn_mask, dtype, masked_when=True)
             if bias.ndim == 2:
-                if bias.shape != (length, source):
+                if tuple(bias.shape) != (length, source):
                     raise RuntimeError(
                         f"The shape of the 2D attn_mask is {list(bias.shape)}, but should be "
                         f"{(length, source)}."
                     )
             elif bias.ndim == 3:
-                if bias.shape != (batch * self.num_heads, length, source):
+                if tuple(bias.shape) != (batch * self.num_heads, length, source):
                     raise RuntimeError(
                         f"The shape of the 3D attn_mask is {list(bias.shape)}, but should be "
                         f"{(batch * self.num_heads, length, source)}."
@@ -306,10 +307,8 @@ class MultiheadAttention(Module):
         q = q.reshape(length, batch * heads, size).transpose(0, 1)  # (N * heads, L, head_dim)
         k = k.reshape(source, batch * heads, size).transpose(0, 1)
         v = v.reshape(source, batch * heads, size).transpose(0, 1)
-        if bias is not None:
-            bias = np.broadcast_to(bias, (batch, heads, length, source)).reshape(
-                batch * heads, length, source
-            )
+        if bias is not None and bias.ndim > 2:  # per sample (or head): one (L, S) bias per folded matrix
+            bias = bias.expand(batch, heads, length, source).reshape(batch * heads, length, source)
         p = self.dropout if self.training else 0.0
         out, weights = _attend(q, k, v, bias, 1.0 / math.sqrt(size), p, safe=not need_weights)
         out = out.transpose(0, 1).reshape(length * batch, self.embed_dim)

@@ -49,32 +49,33 @@ def batch_norm(
             )
         out = Normalize.apply(input, axes, eps)
         if running_mean is not None or running_var is not None:
-            _update(input.detach().numpy(), axes, count, running_mean, running_var, momentum)
+            _update(input, axes, count, running_mean, running_var, momentum)
     else:
         if running_mean is None or running_var is None:
             raise RuntimeError("batch_norm: running_mean and running_var must be given when not training")
-        mean = running_mean.detach().numpy().reshape(shape)
-        inv_std = 1.0 / np.sqrt(running_var.detach().numpy().reshape(shape) + eps)
-        out = (input - Tensor(mean)) * Tensor(inv_std.astype(mean.dtype, copy=False))
+        with no_grad():  # tensor ops, so a compiled step reads the running statistics at each replay
+            mean = running_mean.detach().reshape(shape)
+            inv_std = 1.0 / (running_var.detach().reshape(shape) + eps).sqrt()
+        out = (input - mean) * inv_std.to(mean.dtype)
     return affine(out, weight, bias, shape)
 
 
 def _update(
-    x: np.ndarray,
+    x: Tensor,
     axes: tuple[int, ...],
     count: int,
     running_mean: Tensor | None,
     running_var: Tensor | None,
     momentum: float,
 ) -> None:
-    """running = (1 - momentum) running + momentum batch, in place, for the mean and unbiased variance."""
-    mean = x.mean(axis=axes)
+    """running = (1 - momentum) running + momentum batch, in place, for the mean and unbiased variance;
+    tensor ops under no_grad (numpy's mean and var, step for step), so a compiled step replays them."""
     with no_grad():
         if running_mean is not None:
-            running_mean.copy_(Tensor((1 - momentum) * running_mean.numpy() + momentum * mean))
+            running_mean.copy_((1 - momentum) * running_mean + momentum * x.mean(axes))
         if running_var is not None:
-            var = x.var(axis=axes) * (count / (count - 1))
-            running_var.copy_(Tensor((1 - momentum) * running_var.numpy() + momentum * var))
+            var = x.var(axes, correction=0) * (count / (count - 1))
+            running_var.copy_((1 - momentum) * running_var + momentum * var)
 
 
 class _BatchNorm(Module):

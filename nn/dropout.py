@@ -1,24 +1,16 @@
 """``Dropout`` (and ``dropout``): while training, each element is zeroed with probability ``p`` and the
 survivors scaled by 1 / (1 - p), so the expected output equals the input; in evaluation it is the identity.
 
-The masks come from one place, ``_draw_mask``, the module's random generator, until the engine has a
-global generator (``manual_seed``) for it to draw from.
+The masks are drawn inside one op, ``autograd.ops.dropout.Dropout`` (from the default generator that
+``autograd.manual_seed`` seeds), so a compiled step (``autograd.compile``) draws fresh ones at each replay.
 """
 
 from __future__ import annotations
 
-import numpy as np
-
 from autograd import Tensor
-from autograd.random import numpy_generator
+from autograd.ops.dropout import apply_dropout
 
 from .module import Module
-
-
-def _draw_mask(shape: tuple[int, ...], p: float) -> np.ndarray:
-    """A boolean mask of ``shape``, each element kept (True) with probability 1 - p, drawn from the default
-    generator (``autograd.manual_seed`` makes it repeatable)."""
-    return numpy_generator(None).random(shape) >= p
 
 
 def _check_p(p: float) -> None:
@@ -32,12 +24,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     _check_p(p)
     if not training or p == 0.0:
         return input
-    if p == 1.0:
-        scale = np.zeros(input.shape, input.dtype)
-    else:
-        keep = _draw_mask(tuple(input.shape), p)
-        scale = keep.astype(input.dtype) * np.asarray(1.0 / (1.0 - p), input.dtype)
-    return input.mul_(Tensor(scale)) if inplace else input * Tensor(scale)
+    return apply_dropout(input, p, inplace)
 
 
 class Dropout(Module):

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import autograd
-from nn import dropout as nn_dropout
+from autograd.ops import dropout as dropout_op
 from nn import functional as F  # noqa: N812
 from nn.attention import MultiheadAttention
 from nn.transformer import TransformerEncoder, TransformerEncoderLayer
@@ -344,7 +344,7 @@ def test_dropout_hook_points_in_training(monkeypatch):
         calls.append((tuple(shape), p))
         return np.ones(shape, bool)
 
-    monkeypatch.setattr(nn_dropout, "_draw_mask", draw_mask)
+    monkeypatch.setattr(dropout_op, "_draw_mask", draw_mask)
     layer = TransformerEncoderLayer(4, 2, dim_feedforward=6, dropout=0.2)
     layer(autograd.ones(3, 2, 4))
     assert calls == [

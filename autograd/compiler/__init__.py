@@ -55,6 +55,14 @@ def recorded(make: Callable[..., Tensor]) -> Callable[..., Tensor]:
     return wrapper
 
 
+def constant(array: Any) -> Any:
+    """Marks an array an op builds from shapes and parameters alone (a triangle's mask, an index grid), which
+    the signature fixes: a compiled function keeps it in its recording instead of stopping there."""
+    if TRACING and STATE.tracer is not None:
+        STATE.tracer.constant(array)
+    return array
+
+
 @dataclass
 class Entry:
     """One signature's recording, made into its program by the first replay (so the first call costs a
@@ -358,4 +366,4 @@ def _describe(signature: tuple[Any, ...]) -> str:
     return f"({', '.join(shown)}), grad {'on' if grad else 'off'}{train}"
 
 
-__all__ = ["Compiled", "compile", "opaque", "recorded"]
+__all__ = ["Compiled", "compile", "constant", "opaque", "recorded"]

@@ -168,7 +168,8 @@ class Tracer:
                 return self._const(x)  # an arange of a size the signature fixes: a constant
             return self.array(x, None)
         if isinstance(x, tuple):
-            return "(" + "".join(self.value(v) + ", " for v in x) + ")"
+            items = "(" + "".join(self.value(v) + ", " for v in x) + ")"
+            return items if type(x) is tuple else f"{self._const(type(x))}{items}"  # a NamedTuple as itself
         if isinstance(x, list):
             return "[" + ", ".join(self.value(v) for v in x) + "]"
         if isinstance(x, _CONSTANTS) and not isinstance(x, np.generic):
@@ -245,10 +246,16 @@ class Tracer:
             lines.append(f"{c}._data = {v}")
         if op._edges:
             self.rec.quiet = True
-        self._emit(lines, self._locals(*ins), [v, c], True, "forward", op.__name__)
+        pure = not getattr(op, "_random", False)  # a random op's draw is never dropped as dead work
+        self._emit(lines, self._locals(*ins), [v, c], pure, "forward", op.__name__)
         self._bind(out._data, v)
         self.keep.append(out)
         self.nodes[id(out)] = c
+
+    def constant(self, array: Any) -> None:
+        """An array that shapes and parameters alone make (``compiler.constant``): kept in the recording."""
+        if id(array) not in self.names:
+            self._bind(array, self._const(array))
 
     def read(self, t: Tensor, kind: str) -> Any:
         """A value read while tracing: recorded, and given as eager gives it."""

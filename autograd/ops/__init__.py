@@ -16,6 +16,7 @@ from . import (  # noqa: F401 - each family registers its names when imported
     arithmetic,
     conv,
     devices,
+    dropout,
     einsum,
     logic,
     methods,

@@ -1,10 +1,11 @@
 """Sliding windows besides convolution: max and average pooling, adaptive average pooling, and
 ``unfold``/``fold`` (im2col and col2im in the open), with torch's arguments, output sizes and errors.
 
-Max pooling finds each window's first largest element on the columns (``conv.im2col`` of the input padded
-with -inf) and gathers it (``MaxPool``: the gradient scatters back to it). Average pooling is a
-convolution of each channel with a kernel of ones, divided by torch's count, so its derivatives are the
-convolution's; adaptive average pooling is a product with a fixed averaging matrix per dimension.
+Max pooling finds each window's first largest element on the columns (``conv.im2col`` of the input
+padded with -inf) and gathers it, both in ``MaxPool``'s forward (the gradient scatters back to it).
+Average pooling is a convolution of each channel with a kernel of ones, divided by torch's count, so its
+derivatives are the convolution's; adaptive average pooling is a product with a fixed averaging matrix per
+dimension.
 """
 
 from __future__ import annotations
@@ -23,26 +24,44 @@ from .registry import register
 
 
 class MaxPool(Op):
-    """The elements at ``flat`` (indices into the flattened input: each window's maximum), and ``low``
-    where ``empty`` (a window that lies in the padding, when not None); the gradient goes back to those
-    elements, added where windows overlap."""
+    """Each window's largest element (``_pool_index`` finds it, in forward: it depends on the values), and
+    ``low`` for a window that lies in the padding; the gradient goes back to those elements, added where
+    windows overlap."""
 
     __slots__ = ()
     _operands = 1
 
     @staticmethod
-    def forward(ctx: Any, x: Any, flat: Any, empty: Any, low: Any) -> Any:
+    def forward(ctx: Any, x: Any, kernel: tuple[int, ...], geom: Geometry, out: tuple[int, ...]) -> Any:
+        _, flat, empty, low = _pool_index(x, kernel, geom, out)
         ctx._saved = (flat, x.shape, empty)
-        out = np.take(x, flat)
+        values = np.take(x, flat)
         if empty is not None:
-            out[empty] = low
-        return out
+            values[empty] = low
+        return values
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
         flat, shape, empty = ctx._saved
         g = g if empty is None else where(empty, 0.0, g)
         return scatter(g.reshape(-1), flat.reshape(-1), (math.prod(shape),)).reshape(shape), None, None, None
+
+
+def _pool_index(
+    data: np.ndarray, kernel: tuple[int, ...], geom: Geometry, out: tuple[int, ...]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, Any]:
+    """For max pooling of ``data`` (N, C, *spatial): each window's maximum as an index into the spatial
+    plane (torch's ``indices``) and into the flattened input, where a window lies all in the padding (or
+    None), and the value there (-inf, or the integer dtype's least)."""
+    d = data.ndim - 2
+    low = -np.inf if data.dtype.kind == "f" else np.iinfo(data.dtype).min
+    n, c = data.shape[:2]
+    nans = data.dtype.kind == "f" and bool(np.isnan(data).any())
+    winner = _winners(windows(padded(data, geom.pads, low), kernel, out, geom), nans)
+    plane, empty = _plane_index(winner, data.shape[2:], kernel, out, geom)
+    planes = np.arange(n * c, dtype=np.int64).reshape(n, c, *(1,) * d) * math.prod(data.shape[2:])
+    flat = planes + (plane if empty is None else np.where(empty, 0, plane))  # into the flattened input
+    return plane, flat, empty, low
 
 
 def _winners(view: np.ndarray, nans: bool) -> np.ndarray:
@@ -136,19 +155,11 @@ def _max_pool(
     """max_pool1d/2d: the first largest element of each window (a nan if there is one), as torch."""
     x, had_batch = batched(name, input, d)
     kernel, geom, out = _pool_geometry(name, x, kernel_size, stride, padding, dilation, ceil_mode)
-    data = x._data
-    low = -np.inf if data.dtype.kind == "f" else np.iinfo(data.dtype).min
-    n, c = data.shape[:2]
-    nans = data.dtype.kind == "f" and bool(np.isnan(data).any())
-    winner = _winners(windows(padded(data, geom.pads, low), kernel, out, geom), nans)
-    plane, empty = _plane_index(winner, data.shape[2:], kernel, out, geom)
-    planes = np.arange(n * c, dtype=np.int64).reshape(n, c, *(1,) * d) * math.prod(data.shape[2:])
-    flat = planes + (plane if empty is None else np.where(empty, 0, plane))  # into the flattened input
-    values = MaxPool.apply(x, flat, empty, low)
-    indices = _wrap(plane)
-    if not had_batch:
-        values, indices = values.squeeze(0), indices.squeeze(0)
-    return (values, indices) if return_indices else values
+    values = MaxPool.apply(x, kernel, geom, out)
+    if return_indices:  # found again: forward keeps only what its backward needs
+        indices = _wrap(_pool_index(x._data, kernel, geom, out)[0])
+        return (values, indices) if had_batch else (values.squeeze(0), indices.squeeze(0))
+    return values if had_batch else values.squeeze(0)
 
 
 @register(method=False)

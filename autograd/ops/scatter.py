@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes
+from ..compiler import constant
 from ..inplace import _inplace
 from ..tensor import Tensor, _index
 from .function import Op, ViewOp, where
@@ -292,7 +293,7 @@ def _triangle(x: Tensor, diagonal: int, lower: bool, op: str) -> Tensor:
     if x.ndim < 2:
         raise RuntimeError(f"{op}: input tensor must have at least 2 dimensions, got {x.ndim}")
     keep = np.tri(*x.shape[-2:], diagonal if lower else diagonal - 1, dtype=bool)
-    return where(keep if lower else ~keep, x, np.zeros((), x.dtype))
+    return where(constant(keep if lower else ~keep), x, constant(np.zeros((), x.dtype)))
 
 
 @register

@@ -116,6 +116,13 @@ def ones_like(
     return ones(x.shape, **_like(x, dtype, device, memory_format, "ones_like"), requires_grad=requires_grad)
 
 
+def empty_like(
+    x: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False, memory_format: Any = None
+) -> Tensor:
+    """An uninitialised tensor with ``x``'s shape and dtype (use only to overwrite)."""
+    return empty(x.shape, **_like(x, dtype, device, memory_format, "empty_like"), requires_grad=requires_grad)
+
+
 def full_like(
     x: Tensor,
     fill_value: Any,
@@ -396,4 +403,5 @@ __all__ = [
     "tensor",
     "zeros",
     "zeros_like",
+    "empty_like",
 ]

@@ -98,6 +98,7 @@ CREATIONS: dict[str, Callable[[Any], ag.Tensor]] = {
     "normal": lambda d: ag.normal(0.0, 1.0, (2,), device=d),
     "zeros_like": lambda d: ag.zeros_like(X, device=d),
     "ones_like": lambda d: ag.ones_like(X, device=d),
+    "empty_like": lambda d: ag.empty_like(X, device=d),
     "full_like": lambda d: ag.full_like(X, 2.0, device=d),
     "rand_like": lambda d: ag.rand_like(X, device=d),
     "randn_like": lambda d: ag.randn_like(X, device=d),

@@ -71,6 +71,12 @@ def test_constructors_match_torch():
     x = ag.tensor([[1, 2]], dtype=ag.float64)
     same(ag.zeros_like(x), torch.zeros_like(torch.tensor([[1, 2]], dtype=torch.float64)))
     same(ag.ones_like(x), torch.ones_like(torch.tensor([[1, 2]], dtype=torch.float64)))
+    ours, theirs = (
+        ag.empty_like(x, dtype=ag.int32),
+        torch.empty_like(torch.tensor([[1.0, 2.0]]), dtype=torch.int32),
+    )
+    assert ours.shape == tuple(theirs.shape) and str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+    assert ag.empty_like(x, requires_grad=True).requires_grad and not ag.empty_like(x).requires_grad
 
 
 @pytest.mark.parametrize("args", [(5,), (1, 4), (0, 1, 0.25), (1.0, 2.0, 0.5), (10, 0, -3)])

@@ -3,7 +3,8 @@ indices, as with ``num_workers=0``, and deals them round robin to the workers, `
 each worker reads its batches with a ``Fetcher`` and hands each over in one of its shared-memory segments
 (``autograd.multiprocessing.batches``: reused once the main process has dropped the batch on it, which the
 next task to that worker reports); the main process puts them back in order. A worker runs one BLAS thread
-(``autograd.set_num_threads(1)``, as torch's workers), so that the workers do not oversubscribe the cores.
+(``autograd.set_num_threads(1)``, as torch's workers), so that the workers do not oversubscribe the cores, and
+keeps the memory it frees for its next batch (``_keep_freed_memory``).
 
 Stopping: the workers are told to stop and joined (terminated if they do not stop within a second) when an
 epoch ends (unless ``persistent_workers``), when the iterator is garbage collected (a ``break``, an exception
@@ -13,6 +14,7 @@ delivered or not. A worker ignores Ctrl-C (the main process stops it) and leaves
 
 from __future__ import annotations
 
+import ctypes
 import itertools
 import multiprocessing
 import os
@@ -37,6 +39,7 @@ from . import data
 
 _POLL = 0.1  # seconds between checks for dead workers (or a dead parent) while waiting
 _JOIN = 1.0  # seconds a stopping worker gets before it is terminated
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,7 @@ def _worker_loop(
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     results.cancel_join_thread()  # exit even with results unsent (the main process stopped listening)
     autograd.set_num_threads(1)
+    _keep_freed_memory()
     worker, num_workers, seed = info
     random.seed(seed)
     np.random.seed(seed % 2**32)
@@ -105,6 +109,16 @@ def _worker_loop(
         except Exception as error:
             failure = _Failure(type(error), worker, fetch.index, _text(error))
             results.put((epoch, batch, worker, None, failure))
+
+
+def _keep_freed_memory() -> None:
+    """glibc gives a freed block of over 128 KiB (an image, a batch) back to the kernel and faults it in again
+    page by page at the next item: 350 page faults and half of 2.5 ms of work per item measured here. A worker
+    keeps up to 256 MiB of freed memory for its next items instead (where the C library is glibc)."""
+    mallopt = getattr(ctypes.CDLL(None), "mallopt", None) if sys.platform.startswith("linux") else None
+    if mallopt is not None:
+        mallopt(_M_MMAP_THRESHOLD, 1 << 26)
+        mallopt(_M_TRIM_THRESHOLD, 1 << 28)
 
 
 def _text(error: BaseException) -> str:

@@ -125,3 +125,6 @@ __all__ += sorted(FUNCTIONS)
 from . import onnx  # noqa: E402 - autograd.onnx.export / load (the onnx package is imported only when used)
 
 __all__ += ["onnx"]
+from .threads import get_num_threads, set_num_threads  # noqa: E402 - numpy BLAS threads (torch's names)
+
+__all__ += ["get_num_threads", "set_num_threads"]

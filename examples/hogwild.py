@@ -34,19 +34,32 @@ def train(model: nn.Module, X: np.ndarray, y: np.ndarray, steps: int, seed: int)
         opt.step()
 
 
+def hogwild_worker(model: nn.Module, X: np.ndarray, y: np.ndarray, steps: int, seed: int) -> None:
+    """One Hogwild process: one BLAS thread (torch's advice: N processes on N cores), then ``train``."""
+    autograd.set_num_threads(1)
+    train(model, X, y, steps, seed)
+
+
+def data() -> tuple[np.ndarray, np.ndarray]:
+    """Four Gaussian blobs, 2000 points."""
+    return make_blobs(2000, centers=4, cluster_std=2.0, seed=0)
+
+
 def accuracy(model: nn.Module, X: np.ndarray, y: np.ndarray) -> float:
     with autograd.no_grad():
         return float((model(autograd.tensor(X)).numpy().argmax(1) == y).mean())
 
 
 def main(processes: int = 2) -> dict[str, float]:
-    X, y = make_blobs(2000, centers=4, cluster_std=2.0, seed=0)
+    X, y = data()
     single = make_model()
     start = time.perf_counter()
     train(single, X, y, STEPS * processes, seed=0)
     one = time.perf_counter() - start
     shared = make_model().share_memory()
-    workers = [mp.Process(target=train, args=(shared, X, y, STEPS, seed)) for seed in range(processes)]
+    workers = [
+        mp.Process(target=hogwild_worker, args=(shared, X, y, STEPS, seed)) for seed in range(processes)
+    ]
     start = time.perf_counter()
     for w in workers:
         w.start()

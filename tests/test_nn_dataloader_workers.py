@@ -174,3 +174,36 @@ def test_bad_arguments_as_torch():
         DataLoader([1], sampler=[0], shuffle=True)
     with pytest.raises(TypeError, match="__len__ and __getitem__"):
         DataLoader(iter([1]))
+
+
+def _threads_in_worker(items):
+    return np.array([autograd.get_num_threads()])
+
+
+def test_workers_run_one_blas_thread_and_set_num_threads_as_torch():
+    threads = autograd.get_num_threads()
+    loader = DataLoader([0, 1], num_workers=1, collate_fn=_threads_in_worker)
+    assert [b.tolist() for b in loader] == [[1], [1]]
+    autograd.set_num_threads(1)
+    assert autograd.get_num_threads() == 1
+    autograd.set_num_threads(threads)
+    assert autograd.get_num_threads() == threads
+    for bad in (0, -1, 1.5, True):
+        with pytest.raises(RuntimeError, match="set_num_threads expects a positive integer"):
+            autograd.set_num_threads(bad)
+
+
+def test_segments_are_reused_only_once_the_batch_on_them_is_dropped():
+    X = np.arange(40.0).reshape(20, 2)
+    dataset = TensorDataset(autograd.tensor(X))
+    loader = DataLoader(dataset, batch_size=2, num_workers=1, persistent_workers=True)
+    held = [b for (b,) in loader]  # every batch alive at once: each on a segment of its own
+    assert [b.numpy().tolist() for b in held] == X.reshape(10, 2, 2).tolist()
+    assert all(b.is_shared() for b in held)
+    in_use = len(segments())
+    del held
+    gc.collect()
+    for _ in range(3):  # batches dropped as they go: the worker writes them into the freed segments
+        assert [b.numpy().tolist() for (b,) in loader] == X.reshape(10, 2, 2).tolist()
+    assert len(segments()) == in_use
+    del loader

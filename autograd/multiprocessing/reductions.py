@@ -1,14 +1,12 @@
-"""Tensors in shared memory: ``Tensor.share_memory_()``/``is_shared()``, the reducer that makes every pickle
-of ``multiprocessing`` (a ``Queue``, a ``Pipe``, a spawned ``Process``'s arguments) send a tensor as the name
-of its segment, as torch.multiprocessing does, and ``pack``/``unpack``, which hand a nested batch of arrays to
-another process through one segment (what DataLoader workers send).
+"""Tensors in shared memory: ``Tensor.share_memory_()``/``is_shared()`` and the reducer that makes every
+pickle of ``multiprocessing`` (a ``Queue``, a ``Pipe``, a spawned ``Process``'s arguments) send a tensor as
+the name of its segment, as torch.multiprocessing does (DataLoader batches travel through ``batches``).
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from multiprocessing.reduction import DupFd, ForkingPickler
 from typing import Any
 
@@ -18,8 +16,6 @@ from ..creation import from_numpy
 from ..ops.registry import register
 from ..tensor import Tensor
 from . import segments
-
-_ALIGN = 64  # each array of a packed batch starts on a cache line
 
 
 @register(function=False)
@@ -95,77 +91,3 @@ def register_tensor_class(cls: type) -> None:
 
 
 register_tensor_class(Tensor)
-
-
-@dataclass(frozen=True)
-class _Leaf:
-    """Where one array of a packed batch lies in its segment, and whether it was a tensor."""
-
-    offset: int
-    shape: tuple[int, ...]
-    dtype: str
-    tensor: bool
-
-
-@dataclass(frozen=True)
-class Packed:
-    """A batch in a segment handed over to the receiver: the segment's name and the batch with ``_Leaf``s."""
-
-    name: str
-    structure: Any
-
-
-def pack(batch: Any) -> Packed:
-    """Copies every tensor and numeric array of ``batch`` (nested tuples, lists, dicts) into one new segment
-    owned by nobody until ``unpack`` adopts it; other values travel as they are."""
-    arrays: list[tuple[_Leaf, np.ndarray]] = []
-    end = 0
-
-    def leaf(x: Any) -> Any:
-        nonlocal end
-        array = x.detach()._data if isinstance(x, Tensor) else x
-        if not isinstance(array, np.ndarray) or array.dtype.hasobject:
-            return x
-        spec = _Leaf(end, array.shape, array.dtype.str, isinstance(x, Tensor))
-        arrays.append((spec, array))
-        end = -(-(end + array.nbytes) // _ALIGN) * _ALIGN
-        return spec
-
-    structure = _map(leaf, batch)
-    mapping = segments.create(end, owned=False)
-    for spec, array in arrays:
-        np.copyto(np.ndarray(spec.shape, spec.dtype, buffer=mapping, offset=spec.offset), array)
-    name = segments.name_of(mapping)
-    mapping.close()
-    return Packed(name, structure)
-
-
-def unpack(packed: Packed) -> Any:
-    """The batch that ``pack`` sent, its arrays (and tensors) on the adopted segment: no copy."""
-    mapping = segments.adopt(packed.name)
-
-    def leaf(x: Any) -> Any:
-        if not isinstance(x, _Leaf):
-            return x
-        array = np.ndarray(x.shape, x.dtype, buffer=mapping, offset=x.offset)
-        return from_numpy(array) if x.tensor else array
-
-    return _map(leaf, packed.structure)
-
-
-def discard(packed: Packed) -> None:
-    """Frees a handed-over batch that will not be unpacked."""
-    segments.unlink(packed.name)
-
-
-def _map(fn: Callable[[Any], Any], x: Any) -> Any:
-    """``fn`` applied to every leaf of nested tuples (named ones too), lists and dicts, keeping their
-    types."""
-    if isinstance(x, tuple):
-        items = [_map(fn, e) for e in x]
-        return type(x)(*items) if hasattr(x, "_fields") else type(x)(items)
-    if isinstance(x, list):
-        return [_map(fn, e) for e in x]
-    if isinstance(x, dict):
-        return type(x)((k, _map(fn, v)) for k, v in x.items())
-    return fn(x)

@@ -53,6 +53,10 @@ SWITCHED: list[None] = []
 # hook points test this plain list first, so they cost nothing measurable when nothing is traced.
 TRACING: list[None] = []
 
+# One entry per active detect_anomaly switch, in all threads together: the hot paths (an op inside no_grad,
+# every backward pass) test this plain list before they read the thread-local STATE.anomaly.
+ANOMALY: list[None] = []
+
 
 def is_grad_enabled() -> bool:
     """True when grad mode is on (the default): ops record the graph, unless in inference mode."""
@@ -197,6 +201,7 @@ class detect_anomaly(_Switch):  # noqa: N801 - PyTorch's name
         state = STATE
         state.modes.saved.append(state.anomaly)
         SWITCHED.append(None)
+        ANOMALY.append(None)
         state.anomaly = self.value
 
     def __exit__(
@@ -204,6 +209,7 @@ class detect_anomaly(_Switch):  # noqa: N801 - PyTorch's name
     ) -> None:
         state = STATE
         state.anomaly = state.modes.saved.pop()
+        ANOMALY.pop()
         SWITCHED.pop()
 
 

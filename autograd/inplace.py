@@ -45,6 +45,12 @@ def _inplace(t: Tensor, op: Any, write: Callable[..., Any], *args: Any) -> Tenso
         counter = t._counter
         (_storage(t) if counter is None else counter)[0] += 1
         return t
+    return _recorded(t, op, args)
+
+
+def _recorded(t: Tensor, op: Any, args: tuple[Any, ...]) -> Tensor:
+    """``_inplace``'s recorded path, a function of its own: its comprehensions' closures make cells that
+    the optimiser's path above (six calls a T1 step) would otherwise make on every call."""
     if t.requires_grad and t._ctx is None:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
     if t._read or _storage(t)[1]:

@@ -176,8 +176,7 @@ class _FixedSwitch(_GradSwitch):
     def __new__(cls, function: Callable[..., Any] | None = None) -> Any:
         return object.__new__(cls) if function is None else cls()(function)
 
-    def __init__(self, function: Callable[..., Any] | None = None) -> None:
-        """Nothing to set: the mode is the class's."""
+    __init__ = object.__init__  # nothing to set (the mode is the class's), and no Python frame per block
 
 
 class no_grad(_FixedSwitch):  # noqa: N801 - PyTorch's name

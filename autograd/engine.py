@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .grad_mode import STATE, TRACING, _GradSwitch
+from .grad_mode import ANOMALY, STATE, TRACING, _GradSwitch
 
 
 class Node:
@@ -209,7 +209,7 @@ def run_backward(
     order = topological_order(roots)
     wanted: dict[Node, Any] | None = None if inputs is None else dict.fromkeys(inputs)
     needed = None if wanted is None else _on_paths_to(wanted, order)  # with inputs: whose backward runs
-    anomaly = STATE.anomaly
+    anomaly = STATE.anomaly if ANOMALY else False  # (the list first: a thread-local read costs ~500 instr)
     # Gradients at a domain's edge are inf or nan as in IEEE arithmetic (and torch), without numpy's
     # warnings; detect_anomaly() is the tool that stops at them. One errstate per backward pass.
     quiet = np.errstate(divide="ignore", invalid="ignore", over="ignore")

@@ -11,54 +11,35 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Callable
-from operator import attrgetter
 from types import TracebackType
 from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+class _Modes:
+    """One thread's switch settings, in a plain object: the switches read and write them at the cost of a
+    slot, where each attribute of the thread-local ``STATE`` costs about 500 instructions (T1 runs two
+    switches a step). ``saved`` holds what active switches will restore, so one switch object (a shared
+    decorator, the engine's own) can be entered from several threads at once."""
+
+    __slots__ = ("grad_mode", "inference", "saved")
+
+    def __init__(self) -> None:
+        self.grad_mode = True  # what the switches set (what ``is_grad_enabled`` says)
+        self.inference = False  # inside ``inference_mode()``: nothing is recorded, whatever the grad mode
+        self.saved: list[Any] = []
+
+
 class _State(threading.local):
     """Per-thread flags; a new thread starts with grad enabled, inference mode and anomaly detection off.
-    ``saved`` holds the values that active switches will restore, so one switch object (a shared
-    decorator, the engine's own) can be entered from several threads at once. ``grad_enabled``, what ops
-    read, is ``grad_mode and not inference``: the two settings are properties that keep it so."""
+    ``grad_enabled``, what ops read, is ``modes.grad_mode and not modes.inference``."""
 
     def __init__(self) -> None:
         self.grad_enabled = True
-        self._grad_mode = True
-        self._inference = False
         self.anomaly = False
-        self.saved: list[tuple[str, bool]] = []
         self.tracer: Any = None  # autograd.compile's recorder while it traces a call in this thread
-
-    def _set_grad_mode(self, mode: bool) -> None:
-        """Sets grad mode; while it is off the thread holds one entry in SWITCHED, whoever turned it off
-        (a switch, or set_grad_enabled, which keeps no stack) and whoever turns it on again."""
-        if (not mode) is not (not self._grad_mode):  # a change: on -> off takes an entry, off -> on gives it
-            if mode:
-                SWITCHED.pop()
-            else:
-                SWITCHED.append(None)
-        self._grad_mode = mode
-        self.grad_enabled = mode and not self._inference
-
-    # read by every switch: a C getter (no Python frame) over the thread's flag
-    grad_mode = property(
-        attrgetter("_grad_mode"),
-        _set_grad_mode,
-        doc="The grad mode switches set (what ``is_grad_enabled`` says).",
-    )
-
-    @property
-    def inference(self) -> bool:
-        """Inside ``inference_mode()``: nothing is recorded, whatever the grad mode."""
-        return self._inference
-
-    @inference.setter
-    def inference(self, mode: bool) -> None:
-        self._inference = mode
-        self.grad_enabled = self._grad_mode and not mode
+        self.modes = _Modes()
 
 
 STATE = _State()
@@ -72,10 +53,14 @@ SWITCHED: list[None] = []
 # hook points test this plain list first, so they cost nothing measurable when nothing is traced.
 TRACING: list[None] = []
 
+# One entry per active detect_anomaly switch, in all threads together: the hot paths (an op inside no_grad,
+# every backward pass) test this plain list before they read the thread-local STATE.anomaly.
+ANOMALY: list[None] = []
+
 
 def is_grad_enabled() -> bool:
     """True when grad mode is on (the default): ops record the graph, unless in inference mode."""
-    return STATE.grad_mode
+    return STATE.modes.grad_mode
 
 
 def is_anomaly_enabled() -> bool:
@@ -83,27 +68,28 @@ def is_anomaly_enabled() -> bool:
     return STATE.anomaly
 
 
-class _Switch:
-    """Sets one flag of this thread's state on entry and restores the old value on exit."""
+def _set_modes(state: _State, modes: _Modes, mode: bool, inference: bool) -> None:
+    """Sets this thread's grad mode and inference mode; while grad mode is off the thread holds one entry
+    in SWITCHED, whoever turned it off (a switch, or set_grad_enabled, which keeps no stack) and whoever
+    turns it on again."""
+    if (not mode) is not (not modes.grad_mode):  # a change: on -> off takes an entry, off -> on gives it
+        if mode:
+            SWITCHED.pop()
+        else:
+            SWITCHED.append(None)
+    modes.grad_mode = mode
+    modes.inference = inference
+    state.grad_enabled = mode and not inference
 
-    attribute: str = ""
+
+class _Switch:
+    """Sets this thread's setting on entry and restores the old one on exit (subclasses say which)."""
 
     def __init__(self, value: bool) -> None:
         self.value = value
 
-    def __enter__(self) -> None:
-        STATE.saved.append((self.attribute, getattr(STATE, self.attribute)))
-        SWITCHED.append(None)
-        setattr(STATE, self.attribute, self.value)
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        setattr(STATE, *STATE.saved.pop())
-        SWITCHED.pop()
-
     def __call__(self, function: F) -> F:
-        """Use as a decorator: the whole call runs with the flag set."""
+        """Use as a decorator: the whole call runs with the setting."""
 
         @functools.wraps(function)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -116,14 +102,13 @@ class _Switch:
 class _GradSwitch(_Switch):
     """A switch of grad mode (the base of no_grad, enable_grad and set_grad_enabled)."""
 
-    attribute = "grad_mode"
-
     def __enter__(self) -> None:
-        # _State._set_grad_mode inlined (every no_grad block, every backward pass): each thread-local
-        # attribute is read or written once, with no property or setter frame
+        # _set_modes inlined (every no_grad block, every backward pass): one thread-local read, and one
+        # write only when the mode changes
         state = STATE
-        old = state._grad_mode
-        state.saved.append(("grad_mode", old))
+        modes = state.modes
+        old = modes.grad_mode
+        modes.saved.append(old)
         SWITCHED.append(None)
         mode = self.value
         if (not mode) is not (not old):  # a change: on -> off takes an entry, off -> on gives it
@@ -131,22 +116,23 @@ class _GradSwitch(_Switch):
                 SWITCHED.pop()
             else:
                 SWITCHED.append(None)
-        state._grad_mode = mode
-        state.grad_enabled = mode and not state._inference
+            state.grad_enabled = mode and not modes.inference
+        modes.grad_mode = mode
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         state = STATE
-        mode = state.saved.pop()[1]
-        if (not mode) is not (not state._grad_mode):
+        modes = state.modes
+        mode = modes.saved.pop()
+        if (not mode) is not (not modes.grad_mode):
             if mode:
                 SWITCHED.pop()
             else:
                 SWITCHED.append(None)
+            state.grad_enabled = mode and not modes.inference
         SWITCHED.pop()
-        state._grad_mode = mode
-        state.grad_enabled = mode and not state._inference
+        modes.grad_mode = mode
 
 
 class set_grad_enabled(_GradSwitch):  # noqa: N801 - PyTorch's name
@@ -157,21 +143,28 @@ class set_grad_enabled(_GradSwitch):  # noqa: N801 - PyTorch's name
 
     def __init__(self, mode: bool) -> None:
         super().__init__(mode)
-        self.prev = STATE.grad_mode
-        STATE.grad_mode = mode
+        self.prev = STATE.modes.grad_mode
+        _set_grad_mode(mode)
 
     def __enter__(self) -> None:
-        STATE.grad_mode = self.value  # (again, as torch: the object may have been made elsewhere)
+        _set_grad_mode(self.value)  # (again, as torch: the object may have been made elsewhere)
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
-        STATE.grad_mode = self.prev
+        _set_grad_mode(self.prev)
 
     def __call__(self, function: F) -> F:
         """As a decorator: the mode goes back now, and is set around each call instead."""
-        STATE.grad_mode = self.prev
+        _set_grad_mode(self.prev)
         return _GradSwitch(self.value)(function)
+
+
+def _set_grad_mode(mode: bool) -> None:
+    """Sets this thread's grad mode, inference mode as it is."""
+    state = STATE
+    modes = state.modes
+    _set_modes(state, modes, mode, modes.inference)
 
 
 class _FixedSwitch(_GradSwitch):
@@ -183,8 +176,7 @@ class _FixedSwitch(_GradSwitch):
     def __new__(cls, function: Callable[..., Any] | None = None) -> Any:
         return object.__new__(cls) if function is None else cls()(function)
 
-    def __init__(self, function: Callable[..., Any] | None = None) -> None:
-        """Nothing to set: the mode is the class's."""
+    __init__ = object.__init__  # nothing to set (the mode is the class's), and no Python frame per block
 
 
 class no_grad(_FixedSwitch):  # noqa: N801 - PyTorch's name
@@ -201,10 +193,23 @@ class detect_anomaly(_Switch):  # noqa: N801 - PyTorch's name
     """Inside it, the first op (forward or backward) whose result holds nan or inf raises a
     FloatingPointError naming the op and its inputs. Slower: use it to debug."""
 
-    attribute = "anomaly"
-
     def __init__(self, enabled: bool = True) -> None:
         super().__init__(enabled)
+
+    def __enter__(self) -> None:
+        state = STATE
+        state.modes.saved.append(state.anomaly)
+        SWITCHED.append(None)
+        ANOMALY.append(None)
+        state.anomaly = self.value
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        state = STATE
+        state.anomaly = state.modes.saved.pop()
+        ANOMALY.pop()
+        SWITCHED.pop()
 
 
 class inference_mode(_Switch):  # noqa: N801 - PyTorch's name
@@ -213,8 +218,6 @@ class inference_mode(_Switch):  # noqa: N801 - PyTorch's name
     ``inference_mode(False)`` turns inference mode off and grad mode on. A context manager and a decorator,
     with or without parentheses."""
 
-    attribute = "inference"
-
     def __new__(cls, mode: bool | Callable[..., Any] = True) -> Any:
         return cls()(mode) if callable(mode) else object.__new__(cls)
 
@@ -222,17 +225,21 @@ class inference_mode(_Switch):  # noqa: N801 - PyTorch's name
         super().__init__(bool(mode))
 
     def __enter__(self) -> None:
-        STATE.saved.append(("grad_mode", STATE.grad_mode))  # restored by __exit__, after inference
-        super().__enter__()
-        STATE.grad_mode = not self.value
+        state = STATE
+        modes = state.modes
+        modes.saved.append((modes.grad_mode, modes.inference))
+        SWITCHED.append(None)
+        _set_modes(state, modes, not self.value, self.value)
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
-        super().__exit__(kind, error, trace)
-        setattr(STATE, *STATE.saved.pop())
+        state = STATE
+        modes = state.modes
+        _set_modes(state, modes, *modes.saved.pop())
+        SWITCHED.pop()
 
 
 def is_inference_mode_enabled() -> bool:
     """True inside ``inference_mode()``."""
-    return STATE.inference
+    return STATE.modes.inference

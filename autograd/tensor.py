@@ -495,7 +495,12 @@ def _gather(parent: Tensor, g: Any, upstream: Any) -> None:
     if g is None:
         return
     data = parent._data
-    if g.shape != data.shape or g.dtype is not data.dtype or not parent._prev and _shared(g, upstream):
+    if (
+        g.shape != data.shape
+        or g.dtype is not data.dtype
+        or not parent._prev
+        and (g is upstream or type(g) is _ndarray and g.base is not None)  # _shared, inlined (every leaf)
+    ):
         g = _fit(g, parent, upstream)
     gathered = parent._acc
     parent._acc = g if gathered is None else gathered + g

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeAlias, TypeVar
 
 from .engine import Node, backward, check_finite, push
-from .grad_mode import STATE, SWITCHED
+from .grad_mode import ANOMALY, STATE, SWITCHED
 
 Number: TypeAlias = "int | float"
 Operand: TypeAlias = "Value | int | float"
@@ -350,7 +350,7 @@ def _result(data: float, op: str, parents: tuple[Value, ...], ctx: Any = None) -
     if SWITCHED:  # some thread left the defaults: read this thread's modes
         if not STATE.grad_enabled:
             out._prev = ()
-        if STATE.anomaly:
+        if ANOMALY and STATE.anomaly:
             check_finite(data, op, [p.data for p in parents])
     return out
 

@@ -34,7 +34,7 @@ import numpy as np
 from .. import dtypes
 from ..broadcast import _sum
 from ..engine import check_finite
-from ..grad_mode import STATE, SWITCHED, TRACING, no_grad
+from ..grad_mode import ANOMALY, STATE, SWITCHED, TRACING, no_grad
 from ..tensor import Tensor, _fill, _sequence, _storage, _wrap, op_name
 
 _new = object.__new__
@@ -139,7 +139,7 @@ class Op(Function):
         prev = (a,) if record else None
         x = a._data
         inputs = (x, *args[1:]) if len(args) > 1 else (x,)
-        if cls._edges or SWITCHED and (STATE.anomaly or TRACING and STATE.tracer is not None):
+        if cls._edges or SWITCHED and (ANOMALY and STATE.anomaly or TRACING and STATE.tracer is not None):
             return _finish(cls, out, args, inputs, prev)
         try:
             raw = cls.forward(out, *inputs) if len(args) > 1 else cls.forward(out, x)
@@ -230,7 +230,7 @@ def binary(op: type[Op], a: Any, b: Any) -> Tensor:
         need_a = need_b = False
     out._needs = _PAIRS[need_a][need_b]
     prev = ((a, b) if need_b else (a,)) if need_a else (b,) if need_b else None
-    if op._edges or SWITCHED and (STATE.anomaly or TRACING and STATE.tracer is not None):
+    if op._edges or SWITCHED and (ANOMALY and STATE.anomaly or TRACING and STATE.tracer is not None):
         return _finish(op, out, (a, b), (x, y), prev)
     try:
         raw = op.forward(out, x, y)
@@ -300,7 +300,7 @@ def apply_scalar(cls: type[Op], tensor: Tensor, number: float, number_first: boo
         out._needs = _FIRST if record else _NEITHER
         a, b = data, number
     prev = (tensor,) if record else None
-    if cls._edges or SWITCHED and (STATE.anomaly or TRACING and STATE.tracer is not None):
+    if cls._edges or SWITCHED and (ANOMALY and STATE.anomaly or TRACING and STATE.tracer is not None):
         return _finish(cls, out, _args(tensor, number, number_first), (a, b), prev)
     try:
         raw = cls.forward(out, a, b)
@@ -386,7 +386,7 @@ def _finish(
             out._saved = tuple([raw if s is scalar else s for s in out._saved])
     if raw.dtype is _F64 and op._promotes:
         raw = dtypes.demote(raw, tuple(inputs))
-    if SWITCHED and STATE.anomaly:
+    if ANOMALY and STATE.anomaly:
         check_finite(raw, op_name(op), inputs)
     _fill(out, raw, _view_counter(raw, args) if op._view else None, prev, op)
     if prev and out._saved:

@@ -13,7 +13,7 @@ import numpy as np
 
 from autograd import Tensor
 
-from .optimizer import Optimizer, ParamsArg, buffer, check_option
+from .optimizer import Optimizer, ParamsArg, buffer, check_option, move
 
 
 class Adagrad(Optimizer):
@@ -70,4 +70,4 @@ class Adagrad(Optimizer):
         state_sum += grad * grad
         std = np.sqrt(state_sum)
         std += group["eps"]
-        p.add_(np.divide(grad, std, out=std), alpha=-clr)
+        move(p, np.divide(grad, std, out=std), -clr)

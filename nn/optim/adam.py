@@ -15,7 +15,7 @@ import numpy as np
 
 from autograd import Tensor
 
-from .optimizer import Optimizer, ParamsArg, buffer, check_option, lerp_
+from .optimizer import Optimizer, ParamsArg, buffer, check_option, lerp_, move
 
 
 class Adam(Optimizer):
@@ -79,4 +79,4 @@ class Adam(Optimizer):
         denom = np.sqrt(v)
         denom /= (1.0 - beta2**step) ** 0.5
         denom += group["eps"]
-        p.add_(np.divide(state["exp_avg"].numpy(), denom, out=denom), alpha=-lr / (1.0 - beta1**step))
+        move(p, np.divide(state["exp_avg"].numpy(), denom, out=denom), -lr / (1.0 - beta1**step))

@@ -1,8 +1,8 @@
 """``Optimizer``: parameter groups, per-parameter state and torch.optim's ``state_dict`` layout.
 
 Each optimiser (``sgd.py``, ``adam.py``, ...) says how one parameter moves (``_update``) on numpy arrays: the
-gradient and the state buffers are updated in place with ufuncs, and the parameter itself through the
-Tensor's in-place ``add_``/``mul_`` (so its version counter sees the change), all under ``no_grad``.
+gradient and the state buffers are updated in place with ufuncs, and the parameter itself by ``move`` (the
+ufuncs of ``p.add_(d, alpha=...)`` on its storage, counting the version) or ``mul_``, under ``no_grad``.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import numpy as np
 
 from autograd import Tensor, enable_grad, from_numpy, no_grad
 from autograd.compiler import opaque
+from autograd.tensor import _storage
 
 ParamsArg = Iterable[Tensor] | Iterable[tuple[str, Tensor]] | Iterable[Mapping[str, Any]]
 
@@ -38,6 +39,14 @@ def lerp_(start: np.ndarray, end: np.ndarray, weight: float) -> None:
         start += weight * (end - start)
     else:
         np.subtract(end, (end - start) * (1.0 - weight), out=start)
+
+
+def move(p: Tensor, d: np.ndarray, alpha: float) -> None:
+    """``p.add_(d, alpha=alpha)`` under no_grad without its dispatch: the same ufuncs on the storage
+    (``alpha * d``, then added in place), and one more version of it."""
+    data = p._data
+    np.add(data, d if alpha == 1 else d * alpha, data)
+    _storage(p)[0] += 1
 
 
 def buffer(like: Tensor, fill: float = 0.0) -> Tensor:

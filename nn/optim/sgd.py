@@ -14,7 +14,7 @@ import numpy as np
 
 from autograd import Tensor, from_numpy
 
-from .optimizer import Optimizer, ParamsArg, check_option
+from .optimizer import Optimizer, ParamsArg, check_option, move
 
 
 class SGD(Optimizer):
@@ -64,4 +64,4 @@ class SGD(Optimizer):
                 b *= momentum
                 b += grad if group["dampening"] == 0 else (1.0 - group["dampening"]) * grad  # no temporary
             grad = grad + momentum * b if group["nesterov"] else b
-        p.add_(grad, alpha=-group["lr"])
+        move(p, grad, -group["lr"])

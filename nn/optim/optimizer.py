@@ -125,10 +125,10 @@ class Optimizer:
         """Clears the gradients of every parameter: to None (the default, as torch 2) or to zeros."""
         for group in self.param_groups:
             for p in group["params"]:
-                if set_to_none or p.grad is None:
-                    p.grad = None
+                if set_to_none or p._grad is None:
+                    p._grad = None  # (the setter's checks are for gradients; a compiled step records the call)
                 else:
-                    p.grad.zero_()
+                    p._grad.zero_()
 
     @opaque  # autograd.compile calls it again at each replay: state and learning rates live outside
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
@@ -142,8 +142,8 @@ class Optimizer:
             for group in self.param_groups:
                 maximize = group.get("maximize", False)
                 for p in group["params"]:
-                    if p.grad is not None:
-                        grad = p.grad.numpy()
+                    if p._grad is not None:
+                        grad = p._grad._data
                         self._update(p, -grad if maximize else grad, group)
         return loss
 

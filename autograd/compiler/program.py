@@ -84,7 +84,9 @@ def _registers(kept: list[Step], last: dict[str, int], out: set[str]) -> tuple[l
     body: list[str] = []
     for i, step in enumerate(kept):
         for name in step.writes:
-            if name.startswith("v"):
+            if name.startswith("v") and name not in last and name not in out:
+                names[name] = "_"  # nothing reads it (an op's result only its backward needs, a gradient
+            elif name.startswith("v"):  # of an input without grad)
                 if not free:
                     free.append(f"r{len(names)}")  # a new local (numbered apart from the reused ones)
                 names[name] = free.pop()
@@ -92,6 +94,5 @@ def _registers(kept: list[Step], last: dict[str, int], out: set[str]) -> tuple[l
         if step.kind == "forward" and step.writes[1] not in last:  # a ctx no backward reads: free it
             body.append(f"{step.writes[1]}._saved = {step.writes[1]}._data = None")
         dead = [n for n in step.reads if last.get(n) == i and n.startswith("v") and n not in out]
-        dead += [n for n in step.writes if n.startswith("v") and n not in last and n not in out]
         free.extend(dict.fromkeys(names[n] for n in dead))
     return body, names

@@ -443,11 +443,13 @@ class Tracer:
     def _node(self, node: Tensor, grad: Any, name: str, acc: dict[int, str], retain_graph: bool) -> None:
         self._bind(grad, name)  # a custom Function's backward may use it in ops
         op = node._ctx
-        if op is None:  # a leaf
+        if op is None:  # a leaf: Tensor._store_grad, its commonest case inline
             owner = self.tensors[id(node)]
             self._retire(node)
             node._store_grad(grad)
-            self._emit([f"_store({owner}, {name})"], [name], [], False, "grad", owner)
+            lines = [f"if {owner}._grad is None and not {owner}._retain:", f"    {owner}._grad = _W({name})"]
+            lines += ["else:", f"    {owner}._store_grad({name})"]
+            self._emit(lines, [name], [], False, "grad", owner)
             self._bind(node._grad._data, f"{owner}._grad._data")
             return
         if node._versions is not None:
@@ -457,51 +459,69 @@ class Tracer:
             grads = op.backward(node, grad)
             c = self.nodes[id(node)]
             b = self._op(op.backward, "B", op)
-            r = self._fresh("v")
-            lines = [f"{r} = {b}({c}, {name})"]
+            # a tuple of gradients is unpacked into one local each (the length is the op's, fixed by the
+            # signature): no tuple indexing at replay, and the ones no parent takes bind to "_"
+            outs = [self._fresh("v") for _ in grads] if type(grads) is tuple else [self._fresh("v")]
+            target = "".join(f"{o}, " for o in outs) if type(grads) is tuple else outs[0]
+            lines = [f"{target} = {b}({c}, {name})"]
             if not retain_graph:
                 lines.append(f"{c}._saved = {c}._data = None" if _reads_data(op) else f"{c}._saved = None")
-            self._emit(lines, [c, name], [r], True, "backward", op.__name__)
+            self._emit(lines, [c, name], outs, True, "backward", op.__name__)
         else:  # a custom Function's backward: its tensor ops are recorded as they run
             grads = op._backward(node, grad, False)
             if not retain_graph:
                 op.saved = None
             if len(grads) != len(needs):
                 raise RuntimeError(f"{node.grad_fn} returned {len(grads)} gradients for {len(needs)} inputs")
-            r = ""
+            outs = []
         if not retain_graph:
             node._saved = node._versions = None
         if type(grads) is not tuple:
-            pairs = [(prev[0], grads, r)]
+            pairs = [(prev[0], grads, outs[0] if outs else "")]
         elif len(prev) == 1:
             i = 0 if needs[0] else needs.index(True)
-            pairs = [(prev[0], grads[i], f"{r}[{i}]")]
+            pairs = [(prev[0], grads[i], outs[i] if outs else "")]
         else:
             index = range(len(prev)) if len(grads) == len(prev) else [i for i, n in enumerate(needs) if n]
-            pairs = [(p, grads[i], f"{r}[{i}]") for p, i in zip(prev, index, strict=True)]
+            pairs = [(p, grads[i], outs[i] if outs else "") for p, i in zip(prev, index, strict=True)]
         for parent, gp, expr in pairs:
             if gp is None:
                 continue
-            if not r:
+            if not outs:
                 try:
                     expr = self.array(gp, None)
                 except GraphBreakError as why:  # the pass goes on eagerly, unrecorded
                     self.stop(str(why))
-            value, data = expr, parent._data
-            if not parent._prev:
-                value = f"_leaf_fit({value}, {self.tensors[id(parent)]}, {name})"
-            elif gp.shape != data.shape or gp.dtype is not data.dtype:
-                value = f"_fit_to({value}, {data.shape!r}, {self._const(data.dtype)})"
-            before = acc.get(id(parent))
-            if before is not None:
-                value = f"{before} + {value}"
-            if _LOCAL.fullmatch(value):  # the gradient as it came: no step
-                acc[id(parent)] = value
-            else:
-                x = acc[id(parent)] = self._fresh("v")
-                self._emit([f"{x} = {value}"], self._locals(value), [x], True, "gather", "")
+            self._gather(parent, gp, expr, name, acc)
             _gather(parent, gp, grad)
 
+    def _gather(self, parent: Tensor, gp: Any, expr: str, upstream: str, acc: dict[int, str]) -> None:
+        """Records ``_gather``: ``gp`` (named ``expr``) fitted to ``parent`` and added to its gradient of the
+        pass. The shapes and dtypes are the signature's: only a fit the trace needed is recorded, and a
+        leaf's gradient is copied when it may share memory (``_shared``, tested at replay)."""
+        data, value, lines, writes = parent._data, expr, [], []
+        if gp.shape != data.shape or gp.dtype is not data.dtype:
+            value = f"_fit_to({value}, {data.shape!r}, {self._const(data.dtype)})"
+        if not parent._prev:  # a leaf: its gradient in memory of its own
+            x = self._fresh("v")
+            if value != expr:
+                lines, value = [f"{x} = {value}"], x
+            shared = f"{value} is {upstream} or type({value}) is _nd and {value}.base is not None"
+            lines.append(f"{x} = {value}.copy() if {shared} else {value}")
+            value = x
+            writes.append(x)
+        before = acc.get(id(parent))
+        if before is not None:
+            value = f"{before} + {value}"
+        if not _LOCAL.fullmatch(value):
+            x = self._fresh("v")
+            lines.append(f"{x} = {value}")
+            value = x
+            writes.append(x)
+        acc[id(parent)] = value
+        if lines:
+            reads = self._locals(expr, upstream, before or "")
+            self._emit(lines, reads, writes, True, "gather", "")
 
 def _reread(read: Read) -> str:
     """The expression that reads a value again at replay, as the trace read it."""

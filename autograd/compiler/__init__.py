@@ -21,10 +21,11 @@ import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from ..grad_mode import STATE, SWITCHED, TRACING
-from ..tensor import Tensor, _sequence
+from ..tensor import CHANGES, Tensor, _sequence
 from .program import Program, build
 from .trace import GraphBreakError, Recording, Tracer, _reread
 
@@ -90,19 +91,23 @@ class Compiled:
         self._given = modules
         self._modules: list[Any] | None = None
         self._known: list[Tensor] = []
+        self._looked = -1  # CHANGES[0] when the known tensors' shapes, dtypes and hooks were last looked at
+        self._meta = 0  # what was seen then, as a small number (_metas)
+        self._metas: dict[tuple[Any, ...], int] = {}
         self._lock = threading.RLock()
         self._warned = False
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if STATE.tracer is not None:  # inside another compiled function's trace: part of that recording
+        if TRACING and STATE.tracer is not None:  # inside another compiled function's trace: part of it
             return self.fn(*args, **kwargs)
         if self._modules is None:
             self._discover(args, kwargs)
         tensors: list[Tensor] = []
         key = self._signature(args, kwargs, tensors)
-        if key is None:  # an argument that cannot key a recording (unhashable): eager
+        try:
+            entry = self.entries.get(key)
+        except TypeError:  # an argument that cannot key a recording (unhashable): eager
             return self.fn(*args, **kwargs)
-        entry = self.entries.get(key)
         if entry is None:
             return self._trace(key, tensors, args, kwargs)
         if entry.reason is not None:
@@ -112,18 +117,37 @@ class Compiled:
 
     # ----- signatures ---------------------------------------------------------------------------
     def _signature(self, args: tuple[Any, ...], kwargs: dict[str, Any], tensors: list[Tensor]) -> Any:
-        parts: list[Any] = [STATE.grad_enabled, tuple([m.training for m in self._modules or ()])]
-        try:
-            for a in args:
+        """The key of a call: grad mode, the modules' modes, ``requires_grad`` of the tensors the function
+        reads (parameters, ...) and their shapes, dtypes and hooks (``_meta``), then the arguments."""
+        if CHANGES[0] != self._looked:
+            self._look()
+        key = (
+            STATE.grad_enabled,
+            tuple(map(_TRAINING, self._modules or ())),
+            tuple(map(_REQUIRES_GRAD, self._known)),
+            self._meta,
+        )
+        if not (args or kwargs):
+            return key
+        parts = list(key)
+        for a in args:
+            if type(a) is Tensor:  # the common case, inline
+                tensors.append(a)
+                data = a._data
+                parts.append((data.shape, data.dtype, a.requires_grad))
+            else:
                 _part(a, parts, tensors)
-            for name in sorted(kwargs):
-                parts.append(name)
-                _part(kwargs[name], parts, tensors)
-            key = tuple(parts)
-            hash(key)
-        except TypeError:
-            return None
-        return key
+        for name in sorted(kwargs) if kwargs else ():
+            parts.append(name)
+            _part(kwargs[name], parts, tensors)
+        return tuple(parts)
+
+    def _look(self) -> None:
+        """Looks at the known tensors' shapes, dtypes and hooks (again only after a storage was replaced or
+        a hook registered somewhere: ``CHANGES``)."""
+        self._looked = CHANGES[0]
+        seen = tuple((t._data.shape, t._data.dtype, bool(t._hooks)) for t in self._known)
+        self._meta = self._metas.setdefault(seen, len(self._metas))
 
     def _discover(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         """The modules (their train/eval modes key the recordings) and optimizers the function uses: in its
@@ -166,6 +190,12 @@ class Compiled:
                 tracer.broken = str(why)
         if tracer.broken is not None:
             self._break(tracer.broken)
+        if tracer.extra:  # tensors it read that _discover did not find: known from now on (new keys)
+            self._known += [t for t, _ in tracer.extra]
+            self.entries.clear()
+            self._look()
+            grads = key[2] + tuple(requires_grad for _, requires_grad in tracer.extra)
+            key = (*key[:2], grads, self._meta, *key[4:])
         if len(self.entries) >= self.cache_size:
             del self.entries[next(iter(self.entries))]
         label = getattr(self.fn, "__qualname__", "function")
@@ -238,6 +268,10 @@ def _part(a: Any, parts: list[Any], tensors: list[Tensor]) -> None:
         parts.append((id(a), tuple([m.training for m in a.modules()])))
     else:
         parts.append((type(a), a))
+
+
+_TRAINING = attrgetter("training")
+_REQUIRES_GRAD = attrgetter("requires_grad")
 
 
 def _is_module(obj: Any) -> bool:
@@ -347,7 +381,7 @@ def _output(tracer: Tracer, value: Any, returned: set[int]) -> str:
 
 
 def _describe(signature: tuple[Any, ...]) -> str:
-    grad, modes, *args = signature
+    grad, modes, _, _, *args = signature
     shown = []
     for part in args:
         if isinstance(part, tuple) and len(part) == 3 and isinstance(part[0], tuple):

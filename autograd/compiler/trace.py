@@ -98,6 +98,7 @@ class Tracer:
         self.nodes: dict[int, str] = {}  # id(tensor) -> the ctx (a name) of the forward that made it
         self.reads: list[Read] = []
         self.broken: str | None = None
+        self.extra: list[tuple[Tensor, bool]] = []  # tensors made before the call, not in ``known``
         self.count = 0
         self._op_names: dict[Any, str] = {}
         for i, t in enumerate(args):
@@ -141,6 +142,7 @@ class Tracer:
             )
         name = self._const(t, "E")
         self._name_tensor(t, name)
+        self.extra.append((t, t.requires_grad))
         return name
 
     def array(self, array: Any, owner: Tensor | None) -> str:

@@ -126,7 +126,7 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 if set_to_none or p._grad is None:
-                    p._grad = None  # (the setter's checks are for gradients; a compiled step records the call)
+                    p._grad = None  # (the setter checks gradients; a compiled step records the call)
                 else:
                     p._grad.zero_()
 

@@ -91,8 +91,8 @@ def _registers(kept: list[Step], last: dict[str, int], out: set[str]) -> tuple[l
                     free.append(f"r{len(names)}")  # a new local (numbered apart from the reused ones)
                 names[name] = free.pop()
         body.extend(_VALUE.sub(lambda m: names[m.group()], line) for line in step.lines)
-        if step.kind == "forward" and step.writes[1] not in last:  # a ctx no backward reads: free it
-            body.append(f"{step.writes[1]}._saved = {step.writes[1]}._data = None")
+        if step.free and step.writes[1] not in last:  # a ctx no backward reads: free it
+            body.append(step.free)
         dead = [n for n in step.reads if last.get(n) == i and n.startswith("v") and n not in out]
         free.extend(dict.fromkeys(names[n] for n in dead))
     return body, names

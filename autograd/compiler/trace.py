@@ -42,7 +42,8 @@ class GraphBreakError(Exception):
 @dataclass(slots=True)
 class Step:
     """One instruction of the program: source lines, the locals it reads and defines, whether it may be
-    dropped when nothing reads what it defines (``pure``), and its kind and label for ``explain``."""
+    dropped when nothing reads what it defines (``pure``), its kind and label for ``explain``; a forward's
+    ``free``: the line that empties its ctx when no backward reads it (none when it holds no array)."""
 
     lines: list[str]
     reads: tuple[str, ...]
@@ -50,6 +51,7 @@ class Step:
     pure: bool
     kind: str
     label: str
+    free: str = ""
 
 
 @dataclass
@@ -248,6 +250,7 @@ class Tracer:
         if op._edges:
             self.rec.quiet = True
         self._emit(lines, self._locals(*ins), [v, c], True, "forward", op.__name__)
+        self.rec.steps[-1].free = _freeing(c, op, out._saved)
         self._bind(out._data, v)
         self.keep.append(out)
         self.nodes[id(out)] = c
@@ -466,8 +469,8 @@ class Tracer:
             outs = [self._fresh("v") for _ in grads] if type(grads) is tuple else [self._fresh("v")]
             target = "".join(f"{o}, " for o in outs) if type(grads) is tuple else outs[0]
             lines = [f"{target} = {b}({c}, {name})"]
-            if not retain_graph:
-                lines.append(f"{c}._saved = {c}._data = None" if _reads_data(op) else f"{c}._saved = None")
+            if not retain_graph and _freeing(c, op, node._saved):
+                lines.append(_freeing(c, op, node._saved))
             self._emit(lines, [c, name], outs, True, "backward", op.__name__)
         else:  # a custom Function's backward: its tensor ops are recorded as they run
             grads = op._backward(node, grad, False)
@@ -546,6 +549,23 @@ def _check_plain(make: Any, value: Any) -> None:
         raise GraphBreakError(
             f"{make.__name__}() of a {type(value).__name__} (it would be frozen) at {where()}"
         )
+
+
+def _freeing(c: str, op: Any, saved: Any) -> str:
+    """The line that frees what ctx ``c`` holds after its backward, as eager frees a node's saved values;
+    none when it holds no array (what an op saved is numbers, shapes or nothing: ``x * 1.001``, ``a + b``)."""
+    if _reads_data(op):
+        return f"{c}._saved = {c}._data = None"
+    if all(s is None or type(s) in _PLAIN or type(s) is tuple and _plain(s) for s in saved or ()):
+        return ""
+    return f"{c}._saved = None"
+
+
+_PLAIN = (int, float, bool, complex, str)
+
+
+def _plain(items: tuple[Any, ...]) -> bool:
+    return all(x is None or type(x) in _PLAIN for x in items)
 
 
 _READS_DATA: dict[Any, bool] = {}

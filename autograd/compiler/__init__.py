@@ -319,11 +319,17 @@ def _tensors_of(obj: Any) -> list[Tensor]:
     """The parameters (and buffers) of a module, or of an optimizer's groups (a tensor: itself)."""
     if isinstance(obj, Tensor):
         return [obj]
-    if _is_module(obj):
-        tensors = list(obj.parameters())
+    if _is_module(obj):  # its own: its sub-modules are found too (``_collect``)
+        try:
+            tensors = list(obj.parameters(recurse=False))
+        except TypeError:  # a module-like object without torch's ``recurse``
+            tensors = list(obj.parameters())
         buffers = getattr(obj, "buffers", None)
         if callable(buffers):
-            tensors += list(buffers())
+            try:
+                tensors += list(buffers(recurse=False))
+            except TypeError:
+                tensors += list(buffers())
         return [t for t in tensors if isinstance(t, Tensor)]
     return [p for group in obj.param_groups for p in group["params"]]
 

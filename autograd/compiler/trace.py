@@ -16,6 +16,7 @@ call finishes eagerly, and the signature runs eagerly from then on, for a reason
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import sys
@@ -163,6 +164,11 @@ class Tracer:
     def value(self, x: Any) -> str:
         """The expression of an op's argument that is not one of its tensors: constants, and tensors or
         arrays inside tuples and lists (indices), each by its name."""
+        kind = type(x)
+        if kind is int or kind is bool or x is None:
+            return repr(x)
+        if kind is float:  # a literal: Python's repr of a float reads back as the same float
+            return repr(x) if math.isfinite(x) else self._const(x)
         if isinstance(x, Tensor):
             return self.array(x._data, x)
         if type(x) is _ndarray:
@@ -176,9 +182,7 @@ class Tracer:
         if isinstance(x, list):
             return "[" + ", ".join(self.value(v) for v in x) + "]"
         if isinstance(x, _CONSTANTS) and not isinstance(x, np.generic):
-            if type(x) in (int, bool, type(None)) or type(x) is float and np.isfinite(x):
-                return repr(x)  # a literal: Python's repr of a float reads back as the same float
-            return self._const(x)
+            return self._const(x)  # (a subclass of int or float, a complex, a string, a dtype, ...)
         raise GraphBreakError(
             f"an argument of type {type(x).__name__} would be frozen into the recording ({where()})"
         )
@@ -186,13 +190,20 @@ class Tracer:
     def _emit(
         self, lines: list[str], reads: list[str], writes: list[str], pure: bool, kind: str, label: str
     ) -> None:
-        locals_read = tuple(dict.fromkeys(r for r in reads if r[:1] in ("v", "C")))
+        locals_read = tuple(dict.fromkeys([r for r in reads if r[0] in "vC"]))
         self.rec.steps.append(Step(lines, locals_read, tuple(writes), pure, kind, label))
 
     @staticmethod
     def _locals(*exprs: str) -> list[str]:
-        """The locals (``v12``, ``C3``) expressions read."""
-        return [name for expr in exprs for name in _LOCAL.findall(expr)]
+        """The locals (``v12``, ``C3``) expressions read (most are one name or none: ``E3._data``)."""
+        names = []
+        for expr in exprs:
+            if expr[1:].isdigit():
+                if expr[0] in "vC":
+                    names.append(expr)
+            elif "v" in expr or "C" in expr:
+                names += _LOCAL.findall(expr)
+        return names
 
     def _op(self, fn: Any, label: str, owner: Any = None) -> str:
         """The one namespace name of a function (an op's forward, a writer, ...); ``label`` prefixes it,
@@ -469,8 +480,9 @@ class Tracer:
             outs = [self._fresh("v") for _ in grads] if type(grads) is tuple else [self._fresh("v")]
             target = "".join(f"{o}, " for o in outs) if type(grads) is tuple else outs[0]
             lines = [f"{target} = {b}({c}, {name})"]
-            if not retain_graph and _freeing(c, op, node._saved):
-                lines.append(_freeing(c, op, node._saved))
+            free = "" if retain_graph else _freeing(c, op, node._saved)
+            if free:
+                lines.append(free)
             self._emit(lines, [c, name], outs, True, "backward", op.__name__)
         else:  # a custom Function's backward: its tensor ops are recorded as they run
             grads = op._backward(node, grad, False)

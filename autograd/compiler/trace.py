@@ -530,7 +530,7 @@ class Tracer:
         before = acc.get(id(parent))
         if before is not None:
             value = f"{before} + {value}"
-        if not _LOCAL.fullmatch(value):
+        if not (value[1:].isdigit() and value[0] in "vC"):  # not a local as it is: a step makes one
             x = self._fresh("v")
             lines.append(f"{x} = {value}")
             value = x

@@ -20,6 +20,8 @@ class Adagrad(Optimizer):
     """Adagrad (Duchi et al.): each coordinate's step shrinks with the sum of its squared gradients. Its
     state (``sum`` from ``initial_accumulator_value``) exists from construction, as torch's."""
 
+    _arrays_only = True
+
     def __init__(
         self,
         params: ParamsArg,

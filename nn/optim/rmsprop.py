@@ -21,6 +21,8 @@ class RMSprop(Optimizer):
     """RMSprop (Hinton): steps scaled by a running root mean square of the gradient, optionally centred
     (by the running mean's square) and with momentum."""
 
+    _arrays_only = True
+
     def __init__(
         self,
         params: ParamsArg,

@@ -21,6 +21,8 @@ class SGD(Optimizer):
     """Stochastic gradient descent: ``p <- p - lr * grad``, optionally with (Nesterov) momentum, dampening
     and L2 weight decay."""
 
+    _arrays_only = True
+
     def __init__(
         self,
         params: ParamsArg,

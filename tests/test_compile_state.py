@@ -184,3 +184,64 @@ def test_leaf_gradients_never_share_memory() -> None:
         assert not np.shares_memory(a2.grad.numpy(), b2.grad.numpy())
         a2.grad.numpy()[...] = 7  # a user's write into one gradient touches no other array
         assert b2.grad.numpy()[0] != 7
+
+
+def _straight(ctx: Any, a: Any, b: Any) -> Any:
+    doubled = a * 2
+    ctx.seen = (b, b)
+    return len(doubled) + len(a) if b is not None else None
+
+
+def _branching(ctx: Any, a: Any) -> Any:
+    if a is None:
+        return a
+    return a
+
+
+def test_inlined_code_computes_what_the_call_does() -> None:
+    from autograd.compiler.inline import inline, template
+
+    assert template(_branching) is None  # a branch statement: called, not inlined
+    plan = template(_straight)
+    assert plan is not None
+    ctx, expected = type("Ctx", (), {})(), type("Ctx", (), {})()
+    namespace: dict[str, Any] = {"ctx": ctx}
+
+    def bind(obj: Any) -> str:  # a global the function reads (len), by a new name
+        name = f"G{len(namespace)}"
+        namespace[name] = obj
+        return name
+
+    lines = inline(plan, ["ctx", "[1.0, 2.0]", "3.5"], "out", "_i1_", bind)
+    assert lines is not None
+    source = "\n".join(lines)
+    assert "_i1_doubled" in source and lines[-1].startswith("del ") and "_i1_doubled" in lines[-1]
+    assert source.count("[1.0, 2.0]") == 1  # an argument used twice is evaluated once, as the call would
+    assert source.count("3.5") == 1  # a literal compared with "is" gets a name (no SyntaxWarning)
+    assert "len(" not in source and namespace["G1"] is len
+    exec(compile(source, "<test>", "exec"), namespace)  # noqa: S102 - the test's own source
+    assert namespace["out"] == _straight(expected, [1.0, 2.0], 3.5) == 6
+    assert ctx.seen == expected.seen == (3.5, 3.5)
+    assert "_i1_doubled" not in namespace  # the locals are deleted
+
+
+def test_ops_inlined_into_a_program_give_eager_bits() -> None:
+    x1 = ag.tensor(np.linspace(-2, 2, 6, dtype=F32), requires_grad=True)
+    x2 = ag.tensor(x1.numpy().copy(), requires_grad=True)
+
+    def make(x: ag.Tensor) -> Callable[[], Any]:
+        def step() -> Any:
+            x.grad = None
+            y = ((x * 1.5 - 0.25).relu() + x / 3).exp() - x
+            y.mean().backward()
+            return y
+
+        return step
+
+    eager, compiled = make(x1), ag.compile(make(x2))
+    for _ in range(3):
+        y1, y2 = eager(), compiled()
+        assert y1.numpy().tobytes() == y2.numpy().tobytes()
+        assert x1.grad.numpy().tobytes() == x2.grad.numpy().tobytes()
+    source = compiled.explain()
+    assert " - 0.25" in source and "del _i" in source  # Sub's forward inlined, its locals deleted

@@ -29,6 +29,7 @@ import numpy as np
 from ..engine import _NO_GRAD, _PASSES, topological_order
 from ..grad_mode import STATE
 from ..tensor import Tensor, _check_versions, _gather
+from .inline import inline, template
 
 _ndarray = np.ndarray
 _LOCAL = re.compile(r"\b[vC][0-9]+\b")  # the names of a program's locals (and ctxs)
@@ -104,6 +105,7 @@ class Tracer:
         self.extra: list[tuple[Tensor, bool]] = []  # tensors made before the call, not in ``known``
         self.count = 0
         self._op_names: dict[Any, str] = {}
+        self._globals: dict[int, str] = {}
         for i, t in enumerate(args):
             self._name_tensor(t, f"A{i}")
         for t in known:
@@ -213,6 +215,24 @@ class Tracer:
             name = self._op_names[fn] = self._const(fn, f"{label}_{owner.__name__}_" if owner else label)
         return name
 
+    def _call(self, fn: Any, label: str, op: Any, args: list[str], target: str) -> list[str]:
+        """The lines that assign ``fn(*args)`` to ``target``: ``fn``'s statements inlined where it is
+        straight-line code (``inline.py``), else a call."""
+        plan = template(fn)
+        if plan is not None:
+            lines = inline(plan, args, target, f"_i{self._fresh('')}_", self._global)
+            if lines is not None:
+                return lines
+        return [f"{target} = {self._op(fn, label, op)}({', '.join(args)})"]
+
+    def _global(self, obj: Any) -> str:
+        """The namespace name of a global an inlined function reads (``np``, a helper), one per object."""
+        name = self._globals.get(id(obj))
+        if name is None:
+            name = self._globals[id(obj)] = self._const(obj, "G")
+            self.keep.append(obj)
+        return name
+
     # ----- hooks the core calls -----------------------------------------------------------
     def guard(self, action: Callable[[], Any]) -> Any:
         """Runs a hook's recording; a ``GraphBreakError`` stops the recording for the rest of the call."""
@@ -248,10 +268,9 @@ class Tracer:
         ]
         ctx = _new_ctx(out._needs or (False,) * len(inputs))  # (_fill empties the needs of a constant)
         c = self._const(ctx, "C")  # reused by every replay; "C" names count as locals for the data flow
-        f = self._op(op.forward, "F", op)
         v = self._fresh("v")
         call = ", ".join(ins)
-        lines = [f"{v} = {f}({c}, {call})"]
+        lines = self._call(op.forward, "F", op, [c, *ins], v)
         if type(given) is not _ndarray:
             lines.append(f"{v} = _scalar({c}, {v})")
         elif given.dtype is not out._data.dtype:
@@ -474,12 +493,11 @@ class Tracer:
         if op._arrays:
             grads = op.backward(node, grad)
             c = self.nodes[id(node)]
-            b = self._op(op.backward, "B", op)
             # a tuple of gradients is unpacked into one local each (the length is the op's, fixed by the
             # signature): no tuple indexing at replay, and the ones no parent takes bind to "_"
             outs = [self._fresh("v") for _ in grads] if type(grads) is tuple else [self._fresh("v")]
             target = "".join(f"{o}, " for o in outs) if type(grads) is tuple else outs[0]
-            lines = [f"{target} = {b}({c}, {name})"]
+            lines = self._call(op.backward, "B", op, [c, name], target)
             free = "" if retain_graph else _freeing(c, op, node._saved)
             if free:
                 lines.append(free)

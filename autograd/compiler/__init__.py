@@ -22,6 +22,7 @@ import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from ..grad_mode import STATE, SWITCHED, TRACING
@@ -91,7 +92,8 @@ class Compiled:
         self._given = modules
         self._modules: list[Any] | None = None
         self._known: list[Tensor] = []
-        self._state: Callable[[], tuple[Any, ...]] = tuple  # the first part of a key (_state_key)
+        self._state: Callable[[], tuple[Any, ...]] = self._looked_up  # the first part of a key
+        self._keyed = False  # whether _state is _state_key's generated function
         self._looked = -1  # CHANGES[0] when the known tensors' shapes, dtypes and hooks were last looked at
         self._meta = 0  # what was seen then, as a small number (_metas)
         self._metas: dict[tuple[Any, ...], int] = {}
@@ -114,6 +116,8 @@ class Compiled:
         if entry.reason is not None:
             return self.fn(*args, **kwargs)
         with self._lock:
+            if not self._keyed:  # the first replay: a faster key is made now (and the program, lazily)
+                self._state, self._keyed = _state_key(self, self._modules or [], self._known), True
             return (entry.program or entry.build()).run(tensors)
 
     # ----- signatures ---------------------------------------------------------------------------
@@ -138,6 +142,16 @@ class Compiled:
             _part(kwargs[name], parts, tensors)
         return tuple(parts)
 
+    def _looked_up(self) -> tuple[Any, ...]:
+        """The first part of a key, by reading the objects in lists (until the first replay makes
+        ``_state_key``'s function, whose generation would cost a first call as much as the step)."""
+        return (
+            STATE.grad_enabled,
+            tuple(map(_TRAINING, self._modules or ())),
+            tuple(map(_REQUIRES_GRAD, self._known)),
+            self._meta,
+        )
+
     def _look(self) -> None:
         """Looks at the known tensors' shapes, dtypes and hooks (again only after a storage was replaced or
         a hook registered somewhere: ``CHANGES``)."""
@@ -157,7 +171,6 @@ class Compiled:
             for p in _tensors_of(obj):
                 known.setdefault(id(p), p)
         self._known = list(known.values())
-        self._state = _state_key(self, self._modules, self._known)
 
     # ----- tracing ------------------------------------------------------------------------------
     def _trace(self, key: tuple[Any, ...], tensors: list[Tensor], args: Any, kwargs: Any) -> Any:
@@ -189,7 +202,7 @@ class Compiled:
             self._break(tracer.broken)
         if tracer.extra:  # tensors it read that _discover did not find: known from now on (new keys)
             self._known += [t for t, _ in tracer.extra]
-            self._state = _state_key(self, self._modules or [], self._known)
+            self._state, self._keyed = self._looked_up, False
             self.entries.clear()
             self._look()
             grads = key[2] + tuple(requires_grad for _, requires_grad in tracer.extra)
@@ -266,6 +279,10 @@ def _part(a: Any, parts: list[Any], tensors: list[Tensor]) -> None:
         parts.append((id(a), tuple([m.training for m in a.modules()])))
     else:
         parts.append((type(a), a))
+
+
+_TRAINING = attrgetter("training")
+_REQUIRES_GRAD = attrgetter("requires_grad")
 
 
 def _state_key(owner: Compiled, modules: list[Any], known: list[Tensor]) -> Callable[[], tuple[Any, ...]]:

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import ast
 import builtins
-import copy
 import inspect
+import re
 import textwrap
 import types
 from collections.abc import Callable
@@ -27,16 +27,18 @@ _SCOPES += (ast.YieldFrom, ast.Await, ast.Starred)
 
 @dataclass
 class Template:
-    """A function ready to inline: its parameters, statements before the return, the returned expression,
-    its locals and the globals it reads (name -> object)."""
+    """A function ready to inline: its statements before the return and the returned expression as source
+    with holes (``__P0__`` the first parameter, ``__L0__`` the first local, ``__G0__`` the first global
+    object), how often each parameter is read, and which are compared with ``is`` (a literal there would
+    warn, so it gets a name). Made once per function; each call site only fills the holes."""
 
     params: list[str]
-    body: list[ast.stmt]
-    result: ast.expr
+    lines: list[str]
+    result: str
     local: list[str]
-    globals: dict[str, Any]
+    globals: list[Any]
     uses: dict[str, int]
-    identity: set[str]  # the parameters compared with ``is``: a literal there would warn, so it gets a name
+    identity: set[str]
 
 
 _TEMPLATES: dict[Any, Template | None] = {}
@@ -99,9 +101,14 @@ def _make(fn: Any) -> Template | None:
                 found[name] = getattr(builtins, name)
             else:
                 return None
-    result = body[-1].value
-    assert result is not None
-    return Template(params, body[:-1], result, list(dict.fromkeys(local)), found, uses, identity)
+    local = list(dict.fromkeys(local))
+    holes = {name: f"__P{i}__" for i, name in enumerate(params)}
+    holes.update({name: f"__L{i}__" for i, name in enumerate(local)})
+    holes.update({name: f"__G{i}__" for i, name in enumerate(found)})
+    swap = _Swap(holes)
+    lines = [ast.unparse(swap.visit(stmt)) for stmt in body[:-1]]
+    result = ast.unparse(swap.visit(body[-1].value))
+    return Template(params, lines, result, local, list(found.values()), uses, identity)
 
 
 def inline(
@@ -114,44 +121,41 @@ def inline(
         return None
     lines: list[str] = []
     temps: list[str] = []
-    mapping: dict[str, ast.expr] = {}
-    for param, arg in zip(t.params, args, strict=True):
-        expr = ast.parse(arg, mode="eval").body
-        literal = isinstance(expr, ast.Constant) and not any(expr.value is v for v in (None, True, False))
-        if t.uses[param] > 1 and not _plain(expr) or literal and param in t.identity:  # as the call would
+    fill: dict[str, str] = {}
+    for i, (param, arg) in enumerate(zip(t.params, args, strict=True)):
+        plain = _NAME.fullmatch(arg) is not None  # a name, an attribute of one (the same object each time)
+        literal = not plain and _FLOAT.fullmatch(arg) is not None  # or 0.25: no parentheses needed
+        if param in t.identity and not plain or t.uses[param] > 1 and not (plain or literal):  # as the call
             name = f"{prefix}{param}"
             lines.append(f"{name} = {arg}")
             temps.append(name)
-            expr = ast.Name(name, ast.Load())
-        mapping[param] = expr
-    rename = {name: f"{prefix}{name}" for name in t.local}
-    rename.update({name: bind(obj) for name, obj in t.globals.items()})
-    swap = _Swap(mapping, rename)
-    for stmt in t.body:
-        lines.append(ast.unparse(swap.visit(copy.deepcopy(stmt))))
-    lines.append(f"{target} = {ast.unparse(swap.visit(copy.deepcopy(t.result)))}")
-    dead = temps + [rename[name] for name in t.local]
+            arg, plain = name, True
+        fill[f"P{i}"] = arg if plain or literal else f"({arg})"
+    fill.update({f"L{i}": f"{prefix}{name}" for i, name in enumerate(t.local)})
+    fill.update({f"G{i}": bind(obj) for i, obj in enumerate(t.globals)})
+
+    def hole(m: re.Match[str]) -> str:
+        return fill[m.group(1)]
+
+    lines += [_HOLE.sub(hole, line) for line in t.lines]
+    lines.append(f"{target} = {_HOLE.sub(hole, t.result)}")
+    dead = temps + [fill[f"L{i}"] for i in range(len(t.local))]
     if dead:
         lines.append(f"del {', '.join(dead)}")
     return lines
 
 
-def _plain(expr: ast.expr) -> bool:
-    """A name, a constant or an attribute of one: cheap, and the same object each time it is evaluated."""
-    while isinstance(expr, ast.Attribute):
-        expr = expr.value
-    return isinstance(expr, (ast.Name, ast.Constant))
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+_FLOAT = re.compile(r"[0-9]+\.[0-9]*(e[+-]?[0-9]+)?")
+_HOLE = re.compile(r"__([PLG][0-9]+)__")
 
 
 class _Swap(ast.NodeTransformer):
-    """Parameters to their argument expressions, locals and globals to their new names."""
+    """Each parameter, local and global to its hole."""
 
-    def __init__(self, mapping: dict[str, ast.expr], rename: dict[str, str]) -> None:
-        self.mapping, self.rename = mapping, rename
+    def __init__(self, holes: dict[str, str]) -> None:
+        self.holes = holes
 
     def visit_Name(self, node: ast.Name) -> Any:  # noqa: N802 - ast's name
-        if node.id in self.mapping:
-            return self.mapping[node.id]
-        if node.id in self.rename:
-            return ast.copy_location(ast.Name(self.rename[node.id], node.ctx), node)
-        return node
+        hole = self.holes.get(node.id)
+        return node if hole is None else ast.copy_location(ast.Name(hole, node.ctx), node)

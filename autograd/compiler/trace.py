@@ -29,7 +29,6 @@ import numpy as np
 from ..engine import _NO_GRAD, _PASSES, topological_order
 from ..grad_mode import STATE
 from ..tensor import Tensor, _check_versions, _gather
-from .inline import inline, template
 
 _ndarray = np.ndarray
 _LOCAL = re.compile(r"\b[vC][0-9]+\b")  # the names of a program's locals (and ctxs)
@@ -45,7 +44,8 @@ class GraphBreakError(Exception):
 class Step:
     """One instruction of the program: source lines, the locals it reads and defines, whether it may be
     dropped when nothing reads what it defines (``pure``), its kind and label for ``explain``; a forward's
-    ``free``: the line that empties its ctx when no backward reads it (none when it holds no array)."""
+    ``free``: the line that empties its ctx when no backward reads it (none when it holds no array); an op
+    step's ``call``: (function, argument expressions, target) of its first line, which the build inlines."""
 
     lines: list[str]
     reads: tuple[str, ...]
@@ -54,6 +54,7 @@ class Step:
     kind: str
     label: str
     free: str = ""
+    call: tuple[Any, list[str], str] | None = None
 
 
 @dataclass
@@ -105,7 +106,6 @@ class Tracer:
         self.extra: list[tuple[Tensor, bool]] = []  # tensors made before the call, not in ``known``
         self.count = 0
         self._op_names: dict[Any, str] = {}
-        self._globals: dict[int, str] = {}
         for i, t in enumerate(args):
             self._name_tensor(t, f"A{i}")
         for t in known:
@@ -215,24 +215,6 @@ class Tracer:
             name = self._op_names[fn] = self._const(fn, f"{label}_{owner.__name__}_" if owner else label)
         return name
 
-    def _call(self, fn: Any, label: str, op: Any, args: list[str], target: str) -> list[str]:
-        """The lines that assign ``fn(*args)`` to ``target``: ``fn``'s statements inlined where it is
-        straight-line code (``inline.py``), else a call."""
-        plan = template(fn)
-        if plan is not None:
-            lines = inline(plan, args, target, f"_i{self._fresh('')}_", self._global)
-            if lines is not None:
-                return lines
-        return [f"{target} = {self._op(fn, label, op)}({', '.join(args)})"]
-
-    def _global(self, obj: Any) -> str:
-        """The namespace name of a global an inlined function reads (``np``, a helper), one per object."""
-        name = self._globals.get(id(obj))
-        if name is None:
-            name = self._globals[id(obj)] = self._const(obj, "G")
-            self.keep.append(obj)
-        return name
-
     # ----- hooks the core calls -----------------------------------------------------------
     def guard(self, action: Callable[[], Any]) -> Any:
         """Runs a hook's recording; a ``GraphBreakError`` stops the recording for the rest of the call."""
@@ -270,7 +252,7 @@ class Tracer:
         c = self._const(ctx, "C")  # reused by every replay; "C" names count as locals for the data flow
         v = self._fresh("v")
         call = ", ".join(ins)
-        lines = self._call(op.forward, "F", op, [c, *ins], v)
+        lines = [f"{v} = {self._op(op.forward, 'F', op)}({c}, {call})"]
         if type(given) is not _ndarray:
             lines.append(f"{v} = _scalar({c}, {v})")
         elif given.dtype is not out._data.dtype:
@@ -281,6 +263,7 @@ class Tracer:
             self.rec.quiet = True
         self._emit(lines, self._locals(*ins), [v, c], True, "forward", op.__name__)
         self.rec.steps[-1].free = _freeing(c, op, out._saved)
+        self.rec.steps[-1].call = (op.forward, [c, *ins], v)
         self._bind(out._data, v)
         self.keep.append(out)
         self.nodes[id(out)] = c
@@ -497,11 +480,12 @@ class Tracer:
             # signature): no tuple indexing at replay, and the ones no parent takes bind to "_"
             outs = [self._fresh("v") for _ in grads] if type(grads) is tuple else [self._fresh("v")]
             target = "".join(f"{o}, " for o in outs) if type(grads) is tuple else outs[0]
-            lines = self._call(op.backward, "B", op, [c, name], target)
+            lines = [f"{target} = {self._op(op.backward, 'B', op)}({c}, {name})"]
             free = "" if retain_graph else _freeing(c, op, node._saved)
             if free:
                 lines.append(free)
             self._emit(lines, [c, name], outs, True, "backward", op.__name__)
+            self.rec.steps[-1].call = (op.backward, [c, name], target)
         else:  # a custom Function's backward: its tensor ops are recorded as they run
             grads = op._backward(node, grad, False)
             if not retain_graph:
@@ -557,6 +541,7 @@ class Tracer:
         if lines:
             reads = self._locals(expr, upstream, before or "")
             self._emit(lines, reads, writes, True, "gather", "")
+
 
 def _reread(read: Read) -> str:
     """The expression that reads a value again at replay, as the trace read it."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -202,6 +203,7 @@ def test_inlined_code_computes_what_the_call_does() -> None:
     from autograd.compiler.inline import inline, template
 
     assert template(_branching) is None  # a branch statement: called, not inlined
+    assert template(functools.wraps(_straight)(lambda ctx, a, b: None)) is None  # source not its own
     plan = template(_straight)
     assert plan is not None
     ctx, expected = type("Ctx", (), {})(), type("Ctx", (), {})()

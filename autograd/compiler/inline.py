@@ -55,6 +55,8 @@ def template(fn: Any) -> Template | None:
 def _make(fn: Any) -> Template | None:
     if type(fn) is not types.FunctionType or fn.__closure__ or fn.__defaults__ or fn.__kwdefaults__:
         return None
+    if hasattr(fn, "__wrapped__"):  # getsource would give the wrapped function's source, not this one's
+        return None
     code = fn.__code__
     if code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS) or code.co_kwonlyargcount:
         return None
@@ -63,7 +65,10 @@ def _make(fn: Any) -> Template | None:
     except (OSError, TypeError, SyntaxError):
         return None
     func = tree.body[0] if len(tree.body) == 1 else None
-    if not isinstance(func, ast.FunctionDef):
+    params = list(code.co_varnames[: code.co_argcount])
+    if not isinstance(func, ast.FunctionDef) or func.name != fn.__name__:
+        return None
+    if [a.arg for a in func.args.args] != params or func.args.posonlyargs:  # the source is not this code's
         return None
     body = func.body
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
@@ -72,7 +77,6 @@ def _make(fn: Any) -> Template | None:
         return None
     if not all(isinstance(s, ast.Assign) for s in body[:-1]):
         return None
-    params = list(code.co_varnames[: code.co_argcount])
     local: list[str] = []
     uses: dict[str, int] = dict.fromkeys(params, 0)
     names: list[str] = []

@@ -5,8 +5,9 @@ Only straight-line functions are inlined: assignments, then one ``return`` (``re
 ctx._saved`` then ``return g * b, g * a``), with no branch statement, loop, ``with``, comprehension or
 lambda, and no parameter assigned. Parameters become the call's argument expressions, locals get names of
 their own (deleted after, so no array lives longer than the call's would), and the globals the function reads
-are put in the program's namespace under new names: the program computes exactly what the call did. Any
-other function is called as before. The op's source stays the one place that defines it.
+are put in the program's namespace under new names (the objects they name when the program is built): the
+program computes exactly what the call did. Any other function is called as before. The op's source stays the
+one place that defines it. ``program.build`` inlines, so a first call (the trace) pays nothing for it.
 """
 
 from __future__ import annotations

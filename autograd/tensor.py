@@ -39,6 +39,8 @@ _NUMBERS = frozenset({float, int})  # Python numbers take the short path of bina
 _new = object.__new__
 _ndarray = np.ndarray
 _sequence = count().__next__  # a tensor's _seq: made after its parents, it counts higher than they do
+CHANGES = [0]  # one more each time a tensor's storage is replaced (.data =) or it gets a hook: the shapes,
+# dtypes and hooks of the tensors autograd.compile's recordings read key them, looked at again only then
 
 
 class Tensor(Node):
@@ -231,6 +233,7 @@ class Tensor(Node):
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self._hooks is None:
             self._hooks = {}
+        CHANGES[0] += 1
         return RemovableHandle.register(self._hooks, hook)
 
     @property
@@ -242,6 +245,7 @@ class Tensor(Node):
     def data(self, value: Tensor) -> None:
         array = value._data if isinstance(value, Tensor) else np.asarray(value)
         self._data = array
+        CHANGES[0] += 1
 
     def _set_grad(self, value: Tensor | None) -> None:
         """A gradient set by hand must fit the tensor, as in torch: an optimiser would broadcast it."""

@@ -16,15 +16,17 @@ graph break: the call finishes eagerly, that signature keeps running eagerly, an
 
 from __future__ import annotations
 
+import builtins
 import functools
 import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from ..grad_mode import STATE, SWITCHED, TRACING
-from ..tensor import Tensor, _sequence
+from ..tensor import CHANGES, Tensor, _sequence
 from .program import Program, build
 from .trace import GraphBreakError, Recording, Tracer, _reread
 
@@ -98,40 +100,72 @@ class Compiled:
         self._given = modules
         self._modules: list[Any] | None = None
         self._known: list[Tensor] = []
+        self._state: Callable[[], tuple[Any, ...]] = self._looked_up  # the first part of a key
+        self._keyed = False  # whether _state is _state_key's generated function
+        self._looked = -1  # CHANGES[0] when the known tensors' shapes, dtypes and hooks were last looked at
+        self._meta = 0  # what was seen then, as a small number (_metas)
+        self._metas: dict[tuple[Any, ...], int] = {}
         self._lock = threading.RLock()
         self._warned = False
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if STATE.tracer is not None:  # inside another compiled function's trace: part of that recording
+        if TRACING and STATE.tracer is not None:  # inside another compiled function's trace: part of it
             return self.fn(*args, **kwargs)
         if self._modules is None:
             self._discover(args, kwargs)
         tensors: list[Tensor] = []
         key = self._signature(args, kwargs, tensors)
-        if key is None:  # an argument that cannot key a recording (unhashable): eager
+        try:
+            entry = self.entries.get(key)
+        except TypeError:  # an argument that cannot key a recording (unhashable): eager
             return self.fn(*args, **kwargs)
-        entry = self.entries.get(key)
         if entry is None:
             return self._trace(key, tensors, args, kwargs)
         if entry.reason is not None:
             return self.fn(*args, **kwargs)
         with self._lock:
+            if not self._keyed:  # the first replay: a faster key is made now (and the program, lazily)
+                self._state, self._keyed = _state_key(self, self._modules or [], self._known), True
             return (entry.program or entry.build()).run(tensors)
 
     # ----- signatures ---------------------------------------------------------------------------
     def _signature(self, args: tuple[Any, ...], kwargs: dict[str, Any], tensors: list[Tensor]) -> Any:
-        parts: list[Any] = [STATE.grad_enabled, tuple([m.training for m in self._modules or ()])]
-        try:
-            for a in args:
+        """The key of a call: grad mode, the modules' modes, ``requires_grad`` of the tensors the function
+        reads (parameters, ...) and their shapes, dtypes and hooks (``_meta``), then the arguments."""
+        if CHANGES[0] != self._looked:
+            self._look()
+        key = self._state()
+        if not (args or kwargs):
+            return key
+        parts = list(key)
+        for a in args:
+            if type(a) is Tensor:  # the common case, inline
+                tensors.append(a)
+                data = a._data
+                parts.append((data.shape, data.dtype, a.requires_grad))
+            else:
                 _part(a, parts, tensors)
-            for name in sorted(kwargs):
-                parts.append(name)
-                _part(kwargs[name], parts, tensors)
-            key = tuple(parts)
-            hash(key)
-        except TypeError:
-            return None
-        return key
+        for name in sorted(kwargs) if kwargs else ():
+            parts.append(name)
+            _part(kwargs[name], parts, tensors)
+        return tuple(parts)
+
+    def _looked_up(self) -> tuple[Any, ...]:
+        """The first part of a key, by reading the objects in lists (until the first replay makes
+        ``_state_key``'s function, whose generation would cost a first call as much as the step)."""
+        return (
+            STATE.grad_enabled,
+            tuple(map(_TRAINING, self._modules or ())),
+            tuple(map(_REQUIRES_GRAD, self._known)),
+            self._meta,
+        )
+
+    def _look(self) -> None:
+        """Looks at the known tensors' shapes, dtypes and hooks (again only after a storage was replaced or
+        a hook registered somewhere: ``CHANGES``)."""
+        self._looked = CHANGES[0]
+        seen = tuple((t._data.shape, t._data.dtype, bool(t._hooks)) for t in self._known)
+        self._meta = self._metas.setdefault(seen, len(self._metas))
 
     def _discover(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         """The modules (their train/eval modes key the recordings) and optimizers the function uses: in its
@@ -174,6 +208,13 @@ class Compiled:
                 tracer.broken = str(why)
         if tracer.broken is not None:
             self._break(tracer.broken)
+        if tracer.extra:  # tensors it read that _discover did not find: known from now on (new keys)
+            self._known += [t for t, _ in tracer.extra]
+            self._state, self._keyed = self._looked_up, False
+            self.entries.clear()
+            self._look()
+            grads = key[2] + tuple(requires_grad for _, requires_grad in tracer.extra)
+            key = (*key[:2], grads, self._meta, *key[4:])
         if len(self.entries) >= self.cache_size:
             del self.entries[next(iter(self.entries))]
         label = getattr(self.fn, "__qualname__", "function")
@@ -248,6 +289,24 @@ def _part(a: Any, parts: list[Any], tensors: list[Tensor]) -> None:
         parts.append((type(a), a))
 
 
+_TRAINING = attrgetter("training")
+_REQUIRES_GRAD = attrgetter("requires_grad")
+
+
+def _state_key(owner: Compiled, modules: list[Any], known: list[Tensor]) -> Callable[[], tuple[Any, ...]]:
+    """The function that gives the first part of a key: ``(grad mode, the modules' modes, requires_grad of
+    the known tensors, owner._meta)``, generated with one attribute read per object (5x cheaper than
+    mapping attrgetters over lists); the source holds only names, the objects are in its namespace."""
+    namespace: dict[str, Any] = {"S": STATE, "O": owner}
+    namespace.update({f"M{i}": m for i, m in enumerate(modules)})
+    namespace.update({f"T{i}": t for i, t in enumerate(known)})
+    modes = "".join(f"M{i}.training, " for i in range(len(modules)))
+    grads = "".join(f"T{i}.requires_grad, " for i in range(len(known)))
+    source = f"def _state():\n    return (S.grad_enabled, ({modes}), ({grads}), O._meta)\n"
+    exec(builtins.compile(source, "<autograd.compile: key>", "exec"), namespace)  # noqa: S102 - names only
+    return namespace["_state"]
+
+
 def _is_module(obj: Any) -> bool:
     return hasattr(obj, "training") and callable(getattr(obj, "modules", None))
 
@@ -293,11 +352,17 @@ def _tensors_of(obj: Any) -> list[Tensor]:
     """The parameters (and buffers) of a module, or of an optimizer's groups (a tensor: itself)."""
     if isinstance(obj, Tensor):
         return [obj]
-    if _is_module(obj):
-        tensors = list(obj.parameters())
+    if _is_module(obj):  # its own: its sub-modules are found too (``_collect``)
+        try:
+            tensors = list(obj.parameters(recurse=False))
+        except TypeError:  # a module-like object without torch's ``recurse``
+            tensors = list(obj.parameters())
         buffers = getattr(obj, "buffers", None)
         if callable(buffers):
-            tensors += list(buffers())
+            try:
+                tensors += list(buffers(recurse=False))
+            except TypeError:
+                tensors += list(buffers())
         return [t for t in tensors if isinstance(t, Tensor)]
     return [p for group in obj.param_groups for p in group["params"]]
 
@@ -355,7 +420,7 @@ def _output(tracer: Tracer, value: Any, returned: set[int]) -> str:
 
 
 def _describe(signature: tuple[Any, ...]) -> str:
-    grad, modes, *args = signature
+    grad, modes, _, _, *args = signature
     shown = []
     for part in args:
         if isinstance(part, tuple) and len(part) == 3 and isinstance(part[0], tuple):

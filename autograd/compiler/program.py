@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import runtime
+from .inline import inline, template
 from .trace import Recording, Step, Tracer
 
 
@@ -52,6 +53,7 @@ def build(rec: Recording, n_args: int, label: str) -> Program:
         for name in step.reads:
             last[name] = i
     out = set(Tracer._locals(rec.output))
+    bound = _inline(kept)
     body, names = _registers(kept, last, out)
     output = _VALUE.sub(lambda m: names[m.group()], rec.output)
     lines = [f"def _replay(A):  # {label}"]
@@ -66,10 +68,33 @@ def build(rec: Recording, n_args: int, label: str) -> Program:
         lines += ["    finally:", "        _settle(_token)"]
     lines.append(f"    return {output}")
     source = "\n".join(lines) + "\n"
-    namespace: dict[str, Any] = {**runtime.NAMES, **rec.names}
+    namespace: dict[str, Any] = {**runtime.NAMES, **rec.names, **bound}
     code = compile(source, f"<autograd.compile: {label}>", "exec")
     exec(code, namespace)  # noqa: S102 - our own generated source: names, numbers and helpers only
     return Program(namespace["_replay"], source, kept, len(rec.steps) - len(kept))
+
+
+def _inline(kept: list[Step]) -> dict[str, Any]:
+    """Each op step's call replaced by the function's statements where it is straight-line code
+    (``inline.py``); returns the globals those read, by the names the lines use."""
+    bound: dict[str, Any] = {}
+    names: dict[int, str] = {}
+
+    def bind(obj: Any) -> str:
+        name = names.get(id(obj))
+        if name is None:
+            name = names[id(obj)] = f"_g{len(names)}"
+            bound[name] = obj
+        return name
+
+    for i, step in enumerate(kept):
+        if step.call is not None:
+            fn, args, target = step.call
+            plan = template(fn)
+            lines = None if plan is None else inline(plan, args, target, f"_i{i}_", bind)
+            if lines is not None:
+                step.lines = lines + step.lines[1:]
+    return bound
 
 
 _VALUE = re.compile(r"\bv[0-9]+\b")  # a recording's names of arrays
@@ -84,14 +109,15 @@ def _registers(kept: list[Step], last: dict[str, int], out: set[str]) -> tuple[l
     body: list[str] = []
     for i, step in enumerate(kept):
         for name in step.writes:
-            if name.startswith("v"):
+            if name.startswith("v") and name not in last and name not in out:
+                names[name] = "_"  # nothing reads it (an op's result only its backward needs, a gradient
+            elif name.startswith("v"):  # of an input without grad)
                 if not free:
                     free.append(f"r{len(names)}")  # a new local (numbered apart from the reused ones)
                 names[name] = free.pop()
         body.extend(_VALUE.sub(lambda m: names[m.group()], line) for line in step.lines)
-        if step.kind == "forward" and step.writes[1] not in last:  # a ctx no backward reads: free it
-            body.append(f"{step.writes[1]}._saved = {step.writes[1]}._data = None")
+        if step.free and step.writes[1] not in last:  # a ctx no backward reads: free it
+            body.append(step.free)
         dead = [n for n in step.reads if last.get(n) == i and n.startswith("v") and n not in out]
-        dead += [n for n in step.writes if n.startswith("v") and n not in last and n not in out]
         free.extend(dict.fromkeys(names[n] for n in dead))
     return body, names

@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import dtypes
 from ..broadcast import _sum_to
-from ..tensor import Tensor, _fit, _shared, _storage, _wrap
+from ..tensor import Tensor, _storage, _wrap
 
 try:  # numpy's error state is a context variable: setting it is 10x cheaper than entering np.errstate
     from numpy._core.umath import _extobj_contextvar, _make_extobj
@@ -38,23 +38,6 @@ def fit_to(g: np.ndarray, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray
     if g.dtype != dtype:
         g = g.astype(dtype)
     return g
-
-
-def leaf_fit(g: np.ndarray, leaf: Tensor, upstream: np.ndarray) -> np.ndarray:
-    """A gradient as a leaf takes it (``tensor._gather``'s test, then ``_fit``): its shape and dtype, in
-    memory no other gradient shares."""
-    data = leaf._data
-    if g.shape != data.shape or g.dtype is not data.dtype or _shared(g, upstream):
-        return _fit(g, leaf, upstream)
-    return g
-
-
-def store(leaf: Tensor, g: np.ndarray) -> None:
-    """Adds a gradient into a leaf's ``.grad`` (``Tensor._store_grad``), read from the leaf at replay."""
-    if leaf._grad is None and not leaf._retain:
-        leaf._grad = _wrap(g)
-    else:
-        leaf._store_grad(g)
 
 
 def ones(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
@@ -105,8 +88,7 @@ NAMES: dict[str, Any] = {
     "_scalar": scalar,
     "_demote": demote,
     "_fit_to": fit_to,
-    "_leaf_fit": leaf_fit,
-    "_store": store,
+    "_nd": np.ndarray,
     "_ones": ones,
     "_bump": bump,
     "_W": _wrap,

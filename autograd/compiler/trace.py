@@ -16,6 +16,7 @@ call finishes eagerly, and the signature runs eagerly from then on, for a reason
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import sys
@@ -42,7 +43,9 @@ class GraphBreakError(Exception):
 @dataclass(slots=True)
 class Step:
     """One instruction of the program: source lines, the locals it reads and defines, whether it may be
-    dropped when nothing reads what it defines (``pure``), and its kind and label for ``explain``."""
+    dropped when nothing reads what it defines (``pure``), its kind and label for ``explain``; a forward's
+    ``free``: the line that empties its ctx when no backward reads it (none when it holds no array); an op
+    step's ``call``: (function, argument expressions, target) of its first line, which the build inlines."""
 
     lines: list[str]
     reads: tuple[str, ...]
@@ -50,6 +53,8 @@ class Step:
     pure: bool
     kind: str
     label: str
+    free: str = ""
+    call: tuple[Any, list[str], str] | None = None
 
 
 @dataclass
@@ -98,6 +103,7 @@ class Tracer:
         self.nodes: dict[int, str] = {}  # id(tensor) -> the ctx (a name) of the forward that made it
         self.reads: list[Read] = []
         self.broken: str | None = None
+        self.extra: list[tuple[Tensor, bool]] = []  # tensors made before the call, not in ``known``
         self.count = 0
         self._op_names: dict[Any, str] = {}
         for i, t in enumerate(args):
@@ -141,6 +147,7 @@ class Tracer:
             )
         name = self._const(t, "E")
         self._name_tensor(t, name)
+        self.extra.append((t, t.requires_grad))
         return name
 
     def array(self, array: Any, owner: Tensor | None) -> str:
@@ -159,6 +166,11 @@ class Tracer:
     def value(self, x: Any) -> str:
         """The expression of an op's argument that is not one of its tensors: constants, and tensors or
         arrays inside tuples and lists (indices), each by its name."""
+        kind = type(x)
+        if kind is int or kind is bool or x is None:
+            return repr(x)
+        if kind is float:  # a literal: Python's repr of a float reads back as the same float
+            return repr(x) if math.isfinite(x) else self._const(x)
         if isinstance(x, Tensor):
             return self.array(x._data, x)
         if type(x) is _ndarray:
@@ -173,9 +185,7 @@ class Tracer:
         if isinstance(x, list):
             return "[" + ", ".join(self.value(v) for v in x) + "]"
         if isinstance(x, _CONSTANTS) and not isinstance(x, np.generic):
-            if type(x) in (int, bool, type(None)) or type(x) is float and np.isfinite(x):
-                return repr(x)  # a literal: Python's repr of a float reads back as the same float
-            return self._const(x)
+            return self._const(x)  # (a subclass of int or float, a complex, a string, a dtype, ...)
         raise GraphBreakError(
             f"an argument of type {type(x).__name__} would be frozen into the recording ({where()})"
         )
@@ -183,13 +193,20 @@ class Tracer:
     def _emit(
         self, lines: list[str], reads: list[str], writes: list[str], pure: bool, kind: str, label: str
     ) -> None:
-        locals_read = tuple(dict.fromkeys(r for r in reads if r[:1] in ("v", "C")))
+        locals_read = tuple(dict.fromkeys([r for r in reads if r[0] in "vC"]))
         self.rec.steps.append(Step(lines, locals_read, tuple(writes), pure, kind, label))
 
     @staticmethod
     def _locals(*exprs: str) -> list[str]:
-        """The locals (``v12``, ``C3``) expressions read."""
-        return [name for expr in exprs for name in _LOCAL.findall(expr)]
+        """The locals (``v12``, ``C3``) expressions read (most are one name or none: ``E3._data``)."""
+        names = []
+        for expr in exprs:
+            if expr[1:].isdigit():
+                if expr[0] in "vC":
+                    names.append(expr)
+            elif "v" in expr or "C" in expr:
+                names += _LOCAL.findall(expr)
+        return names
 
     def _op(self, fn: Any, label: str, owner: Any = None) -> str:
         """The one namespace name of a function (an op's forward, a writer, ...); ``label`` prefixes it,
@@ -234,10 +251,9 @@ class Tracer:
         ]
         ctx = _new_ctx(out._needs or (False,) * len(inputs))  # (_fill empties the needs of a constant)
         c = self._const(ctx, "C")  # reused by every replay; "C" names count as locals for the data flow
-        f = self._op(op.forward, "F", op)
         v = self._fresh("v")
         call = ", ".join(ins)
-        lines = [f"{v} = {f}({c}, {call})"]
+        lines = [f"{v} = {self._op(op.forward, 'F', op)}({c}, {call})"]
         if type(given) is not _ndarray:
             lines.append(f"{v} = _scalar({c}, {v})")
         elif given.dtype is not out._data.dtype:
@@ -248,6 +264,8 @@ class Tracer:
             self.rec.quiet = True
         pure = not getattr(op, "_random", False)  # a random op's draw is never dropped as dead work
         self._emit(lines, self._locals(*ins), [v, c], pure, "forward", op.__name__)
+        self.rec.steps[-1].free = _freeing(c, op, out._saved)
+        self.rec.steps[-1].call = (op.forward, [c, *ins], v)
         self._bind(out._data, v)
         self.keep.append(out)
         self.nodes[id(out)] = c
@@ -450,11 +468,13 @@ class Tracer:
     def _node(self, node: Tensor, grad: Any, name: str, acc: dict[int, str], retain_graph: bool) -> None:
         self._bind(grad, name)  # a custom Function's backward may use it in ops
         op = node._ctx
-        if op is None:  # a leaf
+        if op is None:  # a leaf: Tensor._store_grad, its commonest case inline
             owner = self.tensors[id(node)]
             self._retire(node)
             node._store_grad(grad)
-            self._emit([f"_store({owner}, {name})"], [name], [], False, "grad", owner)
+            lines = [f"if {owner}._grad is None and not {owner}._retain:", f"    {owner}._grad = _W({name})"]
+            lines += ["else:", f"    {owner}._store_grad({name})"]
+            self._emit(lines, [name], [], False, "grad", owner)
             self._bind(node._grad._data, f"{owner}._grad._data")
             return
         if node._versions is not None:
@@ -463,51 +483,71 @@ class Tracer:
         if op._arrays:
             grads = op.backward(node, grad)
             c = self.nodes[id(node)]
-            b = self._op(op.backward, "B", op)
-            r = self._fresh("v")
-            lines = [f"{r} = {b}({c}, {name})"]
-            if not retain_graph:
-                lines.append(f"{c}._saved = {c}._data = None" if _reads_data(op) else f"{c}._saved = None")
-            self._emit(lines, [c, name], [r], True, "backward", op.__name__)
+            # a tuple of gradients is unpacked into one local each (the length is the op's, fixed by the
+            # signature): no tuple indexing at replay, and the ones no parent takes bind to "_"
+            outs = [self._fresh("v") for _ in grads] if type(grads) is tuple else [self._fresh("v")]
+            target = "".join(f"{o}, " for o in outs) if type(grads) is tuple else outs[0]
+            lines = [f"{target} = {self._op(op.backward, 'B', op)}({c}, {name})"]
+            free = "" if retain_graph else _freeing(c, op, node._saved)
+            if free:
+                lines.append(free)
+            self._emit(lines, [c, name], outs, True, "backward", op.__name__)
+            self.rec.steps[-1].call = (op.backward, [c, name], target)
         else:  # a custom Function's backward: its tensor ops are recorded as they run
             grads = op._backward(node, grad, False)
             if not retain_graph:
                 op.saved = None
             if len(grads) != len(needs):
                 raise RuntimeError(f"{node.grad_fn} returned {len(grads)} gradients for {len(needs)} inputs")
-            r = ""
+            outs = []
         if not retain_graph:
             node._saved = node._versions = None
         if type(grads) is not tuple:
-            pairs = [(prev[0], grads, r)]
+            pairs = [(prev[0], grads, outs[0] if outs else "")]
         elif len(prev) == 1:
             i = 0 if needs[0] else needs.index(True)
-            pairs = [(prev[0], grads[i], f"{r}[{i}]")]
+            pairs = [(prev[0], grads[i], outs[i] if outs else "")]
         else:
             index = range(len(prev)) if len(grads) == len(prev) else [i for i, n in enumerate(needs) if n]
-            pairs = [(p, grads[i], f"{r}[{i}]") for p, i in zip(prev, index, strict=True)]
+            pairs = [(p, grads[i], outs[i] if outs else "") for p, i in zip(prev, index, strict=True)]
         for parent, gp, expr in pairs:
             if gp is None:
                 continue
-            if not r:
+            if not outs:
                 try:
                     expr = self.array(gp, None)
                 except GraphBreakError as why:  # the pass goes on eagerly, unrecorded
                     self.stop(str(why))
-            value, data = expr, parent._data
-            if not parent._prev:
-                value = f"_leaf_fit({value}, {self.tensors[id(parent)]}, {name})"
-            elif gp.shape != data.shape or gp.dtype is not data.dtype:
-                value = f"_fit_to({value}, {data.shape!r}, {self._const(data.dtype)})"
-            before = acc.get(id(parent))
-            if before is not None:
-                value = f"{before} + {value}"
-            if _LOCAL.fullmatch(value):  # the gradient as it came: no step
-                acc[id(parent)] = value
-            else:
-                x = acc[id(parent)] = self._fresh("v")
-                self._emit([f"{x} = {value}"], self._locals(value), [x], True, "gather", "")
+            self._gather(parent, gp, expr, name, acc)
             _gather(parent, gp, grad)
+
+    def _gather(self, parent: Tensor, gp: Any, expr: str, upstream: str, acc: dict[int, str]) -> None:
+        """Records ``_gather``: ``gp`` (named ``expr``) fitted to ``parent`` and added to its gradient of the
+        pass. The shapes and dtypes are the signature's: only a fit the trace needed is recorded, and a
+        leaf's gradient is copied when it may share memory (``_shared``, tested at replay)."""
+        data, value, lines, writes = parent._data, expr, [], []
+        if gp.shape != data.shape or gp.dtype is not data.dtype:
+            value = f"_fit_to({value}, {data.shape!r}, {self._const(data.dtype)})"
+        if not parent._prev:  # a leaf: its gradient in memory of its own
+            x = self._fresh("v")
+            if value != expr:
+                lines, value = [f"{x} = {value}"], x
+            shared = f"{value} is {upstream} or type({value}) is _nd and {value}.base is not None"
+            lines.append(f"{x} = {value}.copy() if {shared} else {value}")
+            value = x
+            writes.append(x)
+        before = acc.get(id(parent))
+        if before is not None:
+            value = f"{before} + {value}"
+        if not (value[1:].isdigit() and value[0] in "vC"):  # not a local as it is: a step makes one
+            x = self._fresh("v")
+            lines.append(f"{x} = {value}")
+            value = x
+            writes.append(x)
+        acc[id(parent)] = value
+        if lines:
+            reads = self._locals(expr, upstream, before or "")
+            self._emit(lines, reads, writes, True, "gather", "")
 
 
 def _reread(read: Read) -> str:
@@ -531,6 +571,23 @@ def _check_plain(make: Any, value: Any) -> None:
         raise GraphBreakError(
             f"{make.__name__}() of a {type(value).__name__} (it would be frozen) at {where()}"
         )
+
+
+def _freeing(c: str, op: Any, saved: Any) -> str:
+    """The line that frees what ctx ``c`` holds after its backward, as eager frees a node's saved values;
+    none when it holds no array (what an op saved is numbers, shapes or nothing: ``x * 1.001``, ``a + b``)."""
+    if _reads_data(op):
+        return f"{c}._saved = {c}._data = None"
+    if all(s is None or type(s) in _PLAIN or type(s) is tuple and _plain(s) for s in saved or ()):
+        return ""
+    return f"{c}._saved = None"
+
+
+_PLAIN = (int, float, bool, complex, str)
+
+
+def _plain(items: tuple[Any, ...]) -> bool:
+    return all(x is None or type(x) in _PLAIN for x in items)
 
 
 _READS_DATA: dict[Any, bool] = {}

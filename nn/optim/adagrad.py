@@ -13,12 +13,14 @@ import numpy as np
 
 from autograd import Tensor
 
-from .optimizer import Optimizer, ParamsArg, buffer, check_option
+from .optimizer import Optimizer, ParamsArg, buffer, check_option, move
 
 
 class Adagrad(Optimizer):
     """Adagrad (Duchi et al.): each coordinate's step shrinks with the sum of its squared gradients. Its
     state (``sum`` from ``initial_accumulator_value``) exists from construction, as torch's."""
+
+    _arrays_only = True
 
     def __init__(
         self,
@@ -70,4 +72,4 @@ class Adagrad(Optimizer):
         state_sum += grad * grad
         std = np.sqrt(state_sum)
         std += group["eps"]
-        p.add_(np.divide(grad, std, out=std), alpha=-clr)
+        move(p, np.divide(grad, std, out=std), -clr)

@@ -15,11 +15,13 @@ import numpy as np
 
 from autograd import Tensor
 
-from .optimizer import Optimizer, ParamsArg, buffer, check_option, lerp_
+from .optimizer import Optimizer, ParamsArg, buffer, check_option, lerp_, move, scale
 
 
 class Adam(Optimizer):
     """Adam (Kingma and Ba): per-parameter steps from bias-corrected running means of g and g^2."""
+
+    _arrays_only = True
 
     def __init__(
         self,
@@ -67,7 +69,7 @@ class Adam(Optimizer):
         beta1, beta2 = group["betas"]
         if weight_decay:
             if group["decoupled_weight_decay"]:
-                p.mul_(1.0 - lr * weight_decay)
+                scale(p, 1.0 - lr * weight_decay)
             else:
                 grad = grad + weight_decay * p.numpy()
         lerp_(state["exp_avg"].numpy(), grad, 1.0 - beta1)
@@ -79,4 +81,4 @@ class Adam(Optimizer):
         denom = np.sqrt(v)
         denom /= (1.0 - beta2**step) ** 0.5
         denom += group["eps"]
-        p.add_(np.divide(state["exp_avg"].numpy(), denom, out=denom), alpha=-lr / (1.0 - beta1**step))
+        move(p, np.divide(state["exp_avg"].numpy(), denom, out=denom), -lr / (1.0 - beta1**step))

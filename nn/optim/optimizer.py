@@ -1,8 +1,10 @@
 """``Optimizer``: parameter groups, per-parameter state and torch.optim's ``state_dict`` layout.
 
 Each optimiser (``sgd.py``, ``adam.py``, ...) says how one parameter moves (``_update``) on numpy arrays: the
-gradient and the state buffers are updated in place with ufuncs, and the parameter itself through the
-Tensor's in-place ``add_``/``mul_`` (so its version counter sees the change), all under ``no_grad``.
+gradient and the state buffers are updated in place with ufuncs, and the parameter itself by ``move`` or
+``scale`` (the ufuncs of ``p.add_(d, alpha=...)`` and ``p.mul_(s)`` on its storage, counting the version).
+Such an update records nothing, so it needs no grad-mode switch (``_arrays_only``); a subclass whose
+``_update`` uses tensor ops runs under ``no_grad``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import numpy as np
 
 from autograd import Tensor, enable_grad, from_numpy, no_grad
 from autograd.compiler import opaque
+from autograd.tensor import _storage
 
 ParamsArg = Iterable[Tensor] | Iterable[tuple[str, Tensor]] | Iterable[Mapping[str, Any]]
 
@@ -40,6 +43,27 @@ def lerp_(start: np.ndarray, end: np.ndarray, weight: float) -> None:
         np.subtract(end, (end - start) * (1.0 - weight), out=start)
 
 
+def move(p: Tensor, d: np.ndarray, alpha: float) -> None:
+    """``p.add_(d, alpha=alpha)`` under no_grad without its dispatch: the same ufuncs on the storage
+    (``alpha * d``, then added in place), and one more version of it."""
+    data = p._data
+    np.add(data, d if alpha == 1 else d * alpha, data)
+    _bump(p)
+
+
+def scale(p: Tensor, s: float) -> None:
+    """``p.mul_(s)`` under no_grad without its dispatch: the same ufunc on the storage, one more version."""
+    data = p._data
+    np.multiply(data, s, data)
+    _bump(p)
+
+
+def _bump(p: Tensor) -> None:
+    """One more version of ``p``'s storage (as ``_inplace`` counts an in-place write)."""
+    counter = p._counter
+    (_storage(p) if counter is None else counter)[0] += 1
+
+
 def buffer(like: Tensor, fill: float = 0.0) -> Tensor:
     """A state buffer of ``like``'s shape and dtype filled with ``fill``."""
     return from_numpy(np.full_like(like.numpy(), fill))
@@ -49,6 +73,8 @@ class Optimizer:
     """Holds parameter groups (each a dict of ``params``, options and any keys of the user's) and
     per-parameter state. ``params``: tensors, ``named_parameters()`` pairs, or dicts of such groups.
     Subclasses define ``_update`` (one parameter's step) and ``_check_group`` (their options' checks)."""
+
+    _arrays_only = False  # True: _update only writes arrays (numpy, move, scale): step needs no no_grad
 
     def __init__(self, params: ParamsArg, defaults: dict[str, Any]) -> None:
         self._check_group(defaults)
@@ -116,10 +142,10 @@ class Optimizer:
         """Clears the gradients of every parameter: to None (the default, as torch 2) or to zeros."""
         for group in self.param_groups:
             for p in group["params"]:
-                if set_to_none or p.grad is None:
-                    p.grad = None
+                if set_to_none or p._grad is None:
+                    p._grad = None  # (the setter checks gradients; a compiled step records the call)
                 else:
-                    p.grad.zero_()
+                    p._grad.zero_()
 
     @opaque  # autograd.compile calls it again at each replay: state and learning rates live outside
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
@@ -129,14 +155,20 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        with no_grad():
-            for group in self.param_groups:
-                maximize = group.get("maximize", False)
-                for p in group["params"]:
-                    if p.grad is not None:
-                        grad = p.grad.numpy()
-                        self._update(p, -grad if maximize else grad, group)
+        if self._arrays_only:
+            self._step()
+        else:
+            with no_grad():
+                self._step()
         return loss
+
+    def _step(self) -> None:
+        for group in self.param_groups:
+            maximize = group.get("maximize", False)
+            for p in group["params"]:
+                if p._grad is not None:
+                    grad = p._grad._data
+                    self._update(p, -grad if maximize else grad, group)
 
     def _update(self, p: Tensor, grad: np.ndarray, group: dict[str, Any]) -> None:
         """Moves ``p`` one step along ``grad`` (negated under ``maximize``); must not write into ``grad``."""

@@ -14,12 +14,14 @@ import numpy as np
 
 from autograd import Tensor
 
-from .optimizer import Optimizer, ParamsArg, buffer, check_option, lerp_
+from .optimizer import Optimizer, ParamsArg, buffer, check_option, lerp_, move
 
 
 class RMSprop(Optimizer):
     """RMSprop (Hinton): steps scaled by a running root mean square of the gradient, optionally centred
     (by the running mean's square) and with momentum."""
+
+    _arrays_only = True
 
     def __init__(
         self,
@@ -79,6 +81,6 @@ class RMSprop(Optimizer):
             buf = state["momentum_buffer"].numpy()
             buf *= group["momentum"]
             buf += grad / avg
-            p.add_(buf, alpha=-group["lr"])
+            move(p, buf, -group["lr"])
         else:
-            p.add_(np.divide(grad, avg, out=avg), alpha=-group["lr"])
+            move(p, np.divide(grad, avg, out=avg), -group["lr"])

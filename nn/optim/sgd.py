@@ -14,12 +14,14 @@ import numpy as np
 
 from autograd import Tensor, from_numpy
 
-from .optimizer import Optimizer, ParamsArg, check_option
+from .optimizer import Optimizer, ParamsArg, check_option, move
 
 
 class SGD(Optimizer):
     """Stochastic gradient descent: ``p <- p - lr * grad``, optionally with (Nesterov) momentum, dampening
     and L2 weight decay."""
+
+    _arrays_only = True
 
     def __init__(
         self,
@@ -64,4 +66,4 @@ class SGD(Optimizer):
                 b *= momentum
                 b += grad if group["dampening"] == 0 else (1.0 - group["dampening"]) * grad  # no temporary
             grad = grad + momentum * b if group["nesterov"] else b
-        p.add_(grad, alpha=-group["lr"])
+        move(p, grad, -group["lr"])

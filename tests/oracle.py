@@ -6,8 +6,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+import pytest
 import torch
 
+import autograd
 from autograd import Value
 from autograd.testing import to_numpy
 
@@ -52,3 +54,14 @@ def second_derivatives(
 
 def _has_graph(x: Any) -> bool:
     return bool(x.requires_grad) if isinstance(x, torch.Tensor) else True
+
+
+def assert_same_error(fn: Callable[[Any], Any], words: bool = False) -> None:
+    """``fn(autograd)`` raises what ``fn(torch)`` raises: the same exception type and, with ``words``, torch's
+    first line of the message within ours."""
+    with pytest.raises(Exception) as theirs:
+        fn(torch)
+    with pytest.raises(type(theirs.value)) as ours:
+        fn(autograd)
+    if words:
+        assert str(theirs.value).splitlines()[0] in str(ours.value)

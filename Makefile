@@ -50,6 +50,7 @@ bench: $(DEV)
 
 lint: $(DEV)
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis

@@ -48,8 +48,13 @@ def tracegrad_run(init, X, y, dtype):
 
 
 def torch_run(init, X, y, dtype):
-    model = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.ReLU(), torch.nn.Linear(16, 16),
-                                torch.nn.ReLU(), torch.nn.Linear(16, 1)).to(getattr(torch, dtype))
+    model = torch.nn.Sequential(
+        torch.nn.Linear(2, 16),
+        torch.nn.ReLU(),
+        torch.nn.Linear(16, 16),
+        torch.nn.ReLU(),
+        torch.nn.Linear(16, 1),
+    ).to(getattr(torch, dtype))
     with torch.no_grad():
         for name, p in model.named_parameters():
             p.copy_(torch.from_numpy(init[name]))
@@ -72,17 +77,23 @@ def main() -> None:
     torch_run(init, X, y, args.dtype)
     ratios, ours, theirs = [], [], []
     for _ in range(args.repeats):
-        (t_ours, loss_ours), (t_torch, loss_torch) = tracegrad_run(init, X, y, args.dtype), \
-            torch_run(init, X, y, args.dtype)
+        (t_ours, loss_ours), (t_torch, loss_torch) = (
+            tracegrad_run(init, X, y, args.dtype),
+            torch_run(init, X, y, args.dtype),
+        )
         ours.append(t_ours)
         theirs.append(t_torch)
         ratios.append(t_torch / t_ours)
-    print(f"2-16-16-1 ReLU MLP, moons n={args.samples}, {EPOCHS} full-batch epochs, SGD(momentum 0.9), "
-          f"{args.dtype}, 1 thread, torch {torch.__version__}, numpy {np.__version__}")
+    print(
+        f"2-16-16-1 ReLU MLP, moons n={args.samples}, {EPOCHS} full-batch epochs, SGD(momentum 0.9), "
+        f"{args.dtype}, 1 thread, torch {torch.__version__}, numpy {np.__version__}"
+    )
     print(f"tracegrad: median {statistics.median(ours) * 1e3:8.1f} ms   final loss {loss_ours:.6f}")
     print(f"torch:     median {statistics.median(theirs) * 1e3:8.1f} ms   final loss {loss_torch:.6f}")
-    print(f"speed-up (torch time / tracegrad time), median of {args.repeats} interleaved pairs: "
-          f"{statistics.median(ratios):.2f}x")
+    print(
+        f"speed-up (torch time / tracegrad time), median of {args.repeats} interleaved pairs: "
+        f"{statistics.median(ratios):.2f}x"
+    )
 
 
 if __name__ == "__main__":

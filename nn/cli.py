@@ -76,8 +76,13 @@ def _hidden(text: str) -> list[int] | None:
         ) from None
 
 
-OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop,
-                                          "adagrad": Adagrad}
+OPTIMIZERS: dict[str, type[Optimizer]] = {
+    "sgd": SGD,
+    "adam": Adam,
+    "adamw": AdamW,
+    "rmsprop": RMSprop,
+    "adagrad": Adagrad,
+}
 
 
 def _flag(text: str) -> bool:
@@ -97,11 +102,29 @@ SCHEDULERS: dict[str, tuple[type[LRScheduler], dict[str, Callable[[str], Any]]]]
     "multistep": (MultiStepLR, {"milestones": _milestones, "gamma": float}),
     "exponential": (ExponentialLR, {"gamma": float}),
     "cosine": (CosineAnnealingLR, {"T_max": int, "eta_min": float}),
-    "onecycle": (OneCycleLR, {"max_lr": float, "pct_start": float, "anneal_strategy": str,
-                              "three_phase": _flag, "cycle_momentum": _flag, "div_factor": float,
-                              "final_div_factor": float}),
-    "plateau": (ReduceLROnPlateau, {"factor": float, "patience": int, "threshold": float, "cooldown": int,
-                                    "min_lr": float, "threshold_mode": str}),
+    "onecycle": (
+        OneCycleLR,
+        {
+            "max_lr": float,
+            "pct_start": float,
+            "anneal_strategy": str,
+            "three_phase": _flag,
+            "cycle_momentum": _flag,
+            "div_factor": float,
+            "final_div_factor": float,
+        },
+    ),
+    "plateau": (
+        ReduceLROnPlateau,
+        {
+            "factor": float,
+            "patience": int,
+            "threshold": float,
+            "cooldown": int,
+            "min_lr": float,
+            "threshold_mode": str,
+        },
+    ),
 }
 
 
@@ -129,34 +152,62 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m nn", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     train = commands.add_parser("train", help="train an MLP on a toy dataset and plot it")
-    train.add_argument("--dataset", choices=sorted([*DATASETS, "digits"]), default="moons",
-                       help="digits: scikit-learn's 8x8 handwritten digits (all 1,797; needs scikit-learn)")
-    train.add_argument("--model", choices=["mlp", "cnn"], default="mlp",
-                       help="cnn: two conv+pool blocks and a linear layer, for --dataset digits")
+    train.add_argument(
+        "--dataset",
+        choices=sorted([*DATASETS, "digits"]),
+        default="moons",
+        help="digits: scikit-learn's 8x8 handwritten digits (all 1,797; needs scikit-learn)",
+    )
+    train.add_argument(
+        "--model",
+        choices=["mlp", "cnn"],
+        default="mlp",
+        help="cnn: two conv+pool blocks and a linear layer, for --dataset digits",
+    )
     train.add_argument("--samples", type=_positive_int, default=200, help="number of points (default 200)")
-    train.add_argument("--noise", type=_non_negative_float, default=0.1,
-                       help="std of the Gaussian noise (of each cluster for blobs), default 0.1")
-    train.add_argument("--hidden", type=_hidden, default=[16, 16],
-                       help="hidden widths, e.g. 16,16, or 'auto'")
+    train.add_argument(
+        "--noise",
+        type=_non_negative_float,
+        default=0.1,
+        help="std of the Gaussian noise (of each cluster for blobs), default 0.1",
+    )
+    train.add_argument(
+        "--hidden", type=_hidden, default=[16, 16], help="hidden widths, e.g. 16,16, or 'auto'"
+    )
     train.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu")
     train.add_argument("--epochs", type=_positive_int, default=200)
     train.add_argument("--lr", type=_positive_float, default=0.1)
     train.add_argument("--optimizer", choices=list(OPTIMIZERS), default="adam")
     train.add_argument("--momentum", type=_non_negative_float, default=0.0, help="SGD and RMSprop momentum")
-    train.add_argument("--weight-decay", type=_non_negative_float, default=None,
-                       help="weight decay (default: the optimizer's, 0.01 for adamw and 0 for the others)")
-    train.add_argument("--clip-grad-norm", type=_positive_float, default=None,
-                       help="clip the gradients' total 2-norm to this before each update")
-    train.add_argument("--scheduler", type=_scheduler_spec, default=None,
-                       help=f"learning-rate schedule NAME[:key=value,...], NAME in {', '.join(SCHEDULERS)}; "
-                       "e.g. step:step_size=50,gamma=0.5, multistep:milestones=50/100, cosine, onecycle, "
-                       "plateau:patience=5")
+    train.add_argument(
+        "--weight-decay",
+        type=_non_negative_float,
+        default=None,
+        help="weight decay (default: the optimizer's, 0.01 for adamw and 0 for the others)",
+    )
+    train.add_argument(
+        "--clip-grad-norm",
+        type=_positive_float,
+        default=None,
+        help="clip the gradients' total 2-norm to this before each update",
+    )
+    train.add_argument(
+        "--scheduler",
+        type=_scheduler_spec,
+        default=None,
+        help=f"learning-rate schedule NAME[:key=value,...], NAME in {', '.join(SCHEDULERS)}; "
+        "e.g. step:step_size=50,gamma=0.5, multistep:milestones=50/100, cosine, onecycle, "
+        "plateau:patience=5",
+    )
     train.add_argument("--batch-size", type=_positive_int, default=None, help="default: the full dataset")
     train.add_argument("--seed", type=_non_negative_int, default=0)
     train.add_argument("--out", type=Path, default=Path("out"), help="output directory")
     train.add_argument("--no-progress", action="store_true", help="never show the progress bar")
-    train.add_argument("--compile", action="store_true",
-                       help="run each training step as an autograd.compile'd function (same numbers, faster)")
+    train.add_argument(
+        "--compile",
+        action="store_true",
+        help="run each training step as an autograd.compile'd function (same numbers, faster)",
+    )
     return parser
 
 
@@ -222,11 +273,13 @@ def plot_decision_boundary(
         surface = probs.argmax(axis=1).reshape(gx.shape)
         levels = np.arange(probs.shape[1] + 1) - 0.5
     fig, ax = plt.subplots(figsize=(6, 5))
-    filled = ax.contourf(gx, gy, surface, levels=levels, cmap="RdBu" if recipe.task == "binary" else "tab10",
-                         alpha=0.6)
+    filled = ax.contourf(
+        gx, gy, surface, levels=levels, cmap="RdBu" if recipe.task == "binary" else "tab10", alpha=0.6
+    )
     fig.colorbar(filled, ax=ax, label="P(class 1)" if recipe.task == "binary" else "predicted class")
-    ax.scatter(X[:, 0], X[:, 1], c=y, cmap="RdBu" if recipe.task == "binary" else "tab10",
-               edgecolors="k", s=18)
+    ax.scatter(
+        X[:, 0], X[:, 1], c=y, cmap="RdBu" if recipe.task == "binary" else "tab10", edgecolors="k", s=18
+    )
     ax.set_title(title)
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
@@ -298,8 +351,9 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     try:
         args.out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        parser.error(f"argument --out: cannot use {str(args.out)!r} as the output directory "
-                     f"({error.strerror})")
+        parser.error(
+            f"argument --out: cannot use {str(args.out)!r} as the output directory ({error.strerror})"
+        )
     try:  # the optimizer's and scheduler's own checks, on a stand-in parameter
         _scheduler(args, _optimizer(args, [autograd.zeros(1, requires_grad=True)]), steps_per_epoch=1)
     except (ValueError, TypeError) as error:
@@ -329,19 +383,31 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     n_out = recipe.output_units(n_classes)
     hidden = [suggest_hidden_units(X.shape[1], n_out)] if args.hidden is None else args.hidden
     rng = np.random.default_rng(args.seed)
-    model = _cnn(n_out, rng) if args.model == "cnn" else build_mlp(
-        X.shape[1], hidden, n_out, args.activation, generator=rng, dtype=autograd.float64
+    model = (
+        _cnn(n_out, rng)
+        if args.model == "cnn"
+        else build_mlp(X.shape[1], hidden, n_out, args.activation, generator=rng, dtype=autograd.float64)
     )
     inputs, targets = autograd.tensor(X), autograd.tensor(recipe.targets(y))
     batch = args.batch_size or len(X)
-    loader = DataLoader(TensorDataset(inputs, targets), batch_size=batch, shuffle=batch < len(X),
-                        seed=args.seed)
+    loader = DataLoader(
+        TensorDataset(inputs, targets), batch_size=batch, shuffle=batch < len(X), seed=args.seed
+    )
     optimizer = _optimizer(args, model.parameters())
     scheduler = _scheduler(args, optimizer, steps_per_epoch=-(-len(X) // batch))
-    history = fit(model, recipe.loss(), optimizer, loader, args.epochs, metrics={"accuracy": accuracy},
-                  progress=not args.no_progress, scheduler=scheduler,
-                  scheduler_step="batch" if isinstance(scheduler, OneCycleLR) else "epoch",
-                  clip_grad_norm=args.clip_grad_norm, compile=args.compile)
+    history = fit(
+        model,
+        recipe.loss(),
+        optimizer,
+        loader,
+        args.epochs,
+        metrics={"accuracy": accuracy},
+        progress=not args.no_progress,
+        scheduler=scheduler,
+        scheduler_step="batch" if isinstance(scheduler, OneCycleLR) else "epoch",
+        clip_grad_norm=args.clip_grad_norm,
+        compile=args.compile,
+    )
     with autograd.no_grad():
         final = accuracy(model(inputs), y)
     args.out.mkdir(parents=True, exist_ok=True)

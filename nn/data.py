@@ -34,8 +34,10 @@ class TensorDataset:
             raise ValueError("TensorDataset needs at least one tensor")
         sizes = [tuple(t.shape)[:1] for t in tensors]
         if any(not s for s in sizes) or len(set(sizes)) != 1:
-            raise ValueError(f"TensorDataset: tensors must share a first dimension, got shapes "
-                             f"{[tuple(t.shape) for t in tensors]}")
+            raise ValueError(
+                f"TensorDataset: tensors must share a first dimension, got shapes "
+                f"{[tuple(t.shape) for t in tensors]}"
+            )
         self.tensors = tensors
 
     def __len__(self) -> int:
@@ -225,8 +227,10 @@ def default_collate(batch: list[Any]) -> Any:
         if any(len(item) != len(elem) for item in batch):
             raise RuntimeError("each element in list of batch should be of equal size")
         return [default_collate(list(field)) for field in zip(*batch, strict=True)]
-    raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
-                    f"found {type(elem)}")
+    raise TypeError(
+        f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
+        f"found {type(elem)}"
+    )
 
 
 def _own(x: Any) -> Any:
@@ -247,8 +251,10 @@ def _generator(random_state: Any, seed: int | None, generator: Any, name: str) -
         return source
     if isinstance(source, np.random.RandomState):  # scikit-learn's legacy generator
         return np.random.default_rng(source.randint(2**31))
-    raise TypeError(f"{name}: expected an int seed, an autograd.Generator or a numpy Generator, "
-                    f"got {type(source).__name__}")
+    raise TypeError(
+        f"{name}: expected an int seed, an autograd.Generator or a numpy Generator, "
+        f"got {type(source).__name__}"
+    )
 
 
 def _rng(random_state: Any, seed: int | None, generator: Any, name: str) -> np.random.Generator:
@@ -287,8 +293,9 @@ def make_moons(
     _check_n(n_samples, 2, "make_moons")
     n_out, n_in = _split(n_samples, 2)
     t_out, t_in = np.linspace(0, np.pi, n_out), np.linspace(0, np.pi, n_in)
-    X = np.concatenate([np.stack([np.cos(t_out), np.sin(t_out)], 1),
-                        np.stack([1 - np.cos(t_in), 0.5 - np.sin(t_in)], 1)])
+    X = np.concatenate(
+        [np.stack([np.cos(t_out), np.sin(t_out)], 1), np.stack([1 - np.cos(t_in), 0.5 - np.sin(t_in)], 1)]
+    )
     y = np.repeat([0, 1], [n_out, n_in])
     return _finish(X, y, noise, _rng(random_state, seed, generator, "make_moons"))
 
@@ -309,8 +316,9 @@ def make_circles(
     n_out, n_in = _split(n_samples, 2)
     t_out = np.linspace(0, 2 * np.pi, n_out, endpoint=False)
     t_in = np.linspace(0, 2 * np.pi, n_in, endpoint=False)
-    X = np.concatenate([np.stack([np.cos(t_out), np.sin(t_out)], 1),
-                        factor * np.stack([np.cos(t_in), np.sin(t_in)], 1)])
+    X = np.concatenate(
+        [np.stack([np.cos(t_out), np.sin(t_out)], 1), factor * np.stack([np.cos(t_in), np.sin(t_in)], 1)]
+    )
     y = np.repeat([0, 1], [n_out, n_in])
     return _finish(X, y, noise, _rng(random_state, seed, generator, "make_circles"))
 
@@ -380,8 +388,9 @@ def make_blobs(
     else:
         means = np.asarray(centers, dtype=np.float64)
         if means.ndim != 2:
-            raise ValueError(f"make_blobs: centers must be an int or a (k, features) array, "
-                             f"got shape {means.shape}")
+            raise ValueError(
+                f"make_blobs: centers must be an int or a (k, features) array, got shape {means.shape}"
+            )
     _check_n(n_samples, len(means), "make_blobs")
     if cluster_std < 0:
         raise ValueError(f"make_blobs: cluster_std must be >= 0, got {cluster_std}")

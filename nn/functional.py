@@ -115,11 +115,15 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
     """y_k = x1 A_k x2 + b_k for inputs (*, in1) and (*, in2), weight (out, in1, in2): one matmul of x1
     with the weights laid out (in1, out * in2), then a product with x2 summed over in2."""
     if weight.ndim != 3 or input1.shape[-1:] != weight.shape[1:2] or input2.shape[-1:] != weight.shape[2:]:
-        raise RuntimeError(f"bilinear: inputs {list(input1.shape)} and {list(input2.shape)} do not fit "
-                           f"weight {list(weight.shape)} (out, in1, in2)")
+        raise RuntimeError(
+            f"bilinear: inputs {list(input1.shape)} and {list(input2.shape)} do not fit "
+            f"weight {list(weight.shape)} (out, in1, in2)"
+        )
     if tuple(input1.shape[:-1]) != tuple(input2.shape[:-1]):
-        raise RuntimeError(f"bilinear: input1 and input2 must have the same leading dimensions, got "
-                           f"{list(input1.shape)} and {list(input2.shape)}")
+        raise RuntimeError(
+            f"bilinear: input1 and input2 must have the same leading dimensions, got "
+            f"{list(input1.shape)} and {list(input2.shape)}"
+        )
     out_features, in1, in2 = weight.shape
     mixed = input1 @ weight.permute(1, 0, 2).reshape(in1, out_features * in2)
     out = (mixed.reshape(*input1.shape[:-1], out_features, in2) * input2.unsqueeze(-2)).sum(-1)

@@ -52,8 +52,10 @@ class Linear(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         if x.shape[-1:] != (self.in_features,):
-            raise ValueError(f"Linear({self.in_features}, {self.out_features}): input of shape "
-                             f"{tuple(x.shape)} does not end in {self.in_features} features")
+            raise ValueError(
+                f"Linear({self.in_features}, {self.out_features}): input of shape "
+                f"{tuple(x.shape)} does not end in {self.in_features} features"
+            )
         return F.linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
@@ -92,8 +94,10 @@ class Bilinear(Module):
         return F.bilinear(input1, input2, self.weight, self.bias)
 
     def extra_repr(self) -> str:
-        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
-                f"out_features={self.out_features}, bias={self.bias is not None}")
+        return (
+            f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+            f"out_features={self.out_features}, bias={self.bias is not None}"
+        )
 
 
 __all__ = ["Bilinear", "Linear"]

@@ -89,16 +89,20 @@ class Module:
             self.add_module(name, value)
         elif name in self._buffers:
             if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"cannot assign '{type(value).__name__}' object to buffer '{name}' "
-                                "(torch Tensor or None required)")
+                raise TypeError(
+                    f"cannot assign '{type(value).__name__}' object to buffer '{name}' "
+                    "(torch Tensor or None required)"
+                )
             self._buffers[name] = value
             object.__setattr__(self, name, value)
         elif name in self._parameters or name in self._modules:
             is_param = name in self._parameters
             kind, expected = ("parameter", "Parameter") if is_param else ("child module", "Module")
             if value is not None:
-                raise TypeError(f"cannot assign a {type(value).__name__} as {kind} {name!r} "
-                                f"(nn.{expected} or None expected)")
+                raise TypeError(
+                    f"cannot assign a {type(value).__name__} as {kind} {name!r} "
+                    f"(nn.{expected} or None expected)"
+                )
             (self._parameters if is_param else self._modules)[name] = None
             object.__setattr__(self, name, None)
         else:
@@ -117,8 +121,9 @@ class Module:
         """Registers ``param`` under ``name`` (``None`` reserves the name, as torch's ``bias=False``)."""
         _check_name(name)
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"register_parameter: {name!r} must be a Parameter or None, "
-                            f"got {type(param).__name__}")
+            raise TypeError(
+                f"register_parameter: {name!r} must be a Parameter or None, got {type(param).__name__}"
+            )
         self._modules.pop(name, None)
         self._buffers.pop(name, None)
         self._parameters[name] = param
@@ -141,8 +146,10 @@ class Module:
         if name in self.__dict__ and name not in self._buffers:
             raise KeyError(f"attribute '{name}' already exists")
         if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
-                            "(torch Tensor or None required)")
+            raise TypeError(
+                f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
+                "(torch Tensor or None required)"
+            )
         self._parameters.pop(name, None)
         self._modules.pop(name, None)
         self._buffers[name] = tensor
@@ -325,8 +332,10 @@ class Module:
             if array.dtype.kind not in "fiu":
                 raise TypeError(f"load_state_dict: {name!r} has dtype {array.dtype}, expected real numbers")
             if array.shape != tuple(own[name].shape):
-                raise ValueError(f"load_state_dict: {name!r} has shape {array.shape}, "
-                                 f"the model expects {tuple(own[name].shape)}")
+                raise ValueError(
+                    f"load_state_dict: {name!r} has shape {array.shape}, "
+                    f"the model expects {tuple(own[name].shape)}"
+                )
             arrays[name] = array
         if strict:  # a parameter under two names (a layer used twice) needs one of them (files saved before)
             given = {id(own[name]) for name in state_dict if name in own}

@@ -72,8 +72,10 @@ def group_norm(
         )
     _floating("group_norm", input)
     if n * (c // num_groups) * math.prod(input.shape[2:]) == 1:  # torch's test, on (N * C / G, G, *)
-        raise ValueError(f"Expected more than 1 value per channel when training, got input size "
-                         f"{[n * c // num_groups, num_groups, *input.shape[2:]]}")
+        raise ValueError(
+            f"Expected more than 1 value per channel when training, got input size "
+            f"{[n * c // num_groups, num_groups, *input.shape[2:]]}"
+        )
     grouped = input.reshape(n, num_groups, -1)
     out = Normalize.apply(grouped, (2,), eps).reshape(input.shape)
     return affine(out, weight, bias, (c,) + (1,) * (input.ndim - 2))

@@ -79,6 +79,7 @@ class Perceptron:
 def _features(X: Any) -> np.ndarray:
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2 or X.shape[0] == 0:
-        raise ValueError(f"Perceptron.fit: X must be a non-empty (samples, features) matrix, "
-                         f"got shape {X.shape}")
+        raise ValueError(
+            f"Perceptron.fit: X must be a non-empty (samples, features) matrix, got shape {X.shape}"
+        )
     return X

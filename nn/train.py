@@ -166,8 +166,12 @@ def fit(
             elif scheduler is not None and scheduler_step == "epoch":
                 scheduler.step()
             if bar is not None:
-                bar.set_postfix({"loss": f"{history.loss[-1]:.4f}",
-                                 **{k: f"{v[-1]:.3f}" for k, v in history.metrics.items()}})
+                bar.set_postfix(
+                    {
+                        "loss": f"{history.loss[-1]:.4f}",
+                        **{k: f"{v[-1]:.3f}" for k, v in history.metrics.items()},
+                    }
+                )
                 bar.update()
     finally:
         monitor.remove()

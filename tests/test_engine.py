@@ -489,8 +489,12 @@ def test_anomaly_messages_share_one_format_for_values():
     with detect_anomaly(), pytest.raises(FloatingPointError, match=r"op 'log' produced nan from inputs \[-1"):
         Value(-1.0).log()
     y = Value(0.0)
-    with detect_anomaly(), pytest.raises(
-        FloatingPointError, match=r"backward of op '\*\*' produced a non-finite gradient inf for its input 0"
+    with (
+        detect_anomaly(),
+        pytest.raises(
+            FloatingPointError,
+            match=r"backward of op '\*\*' produced a non-finite gradient inf for its input 0",
+        ),
     ):
         (y**0.5).backward()
 

@@ -37,7 +37,6 @@ def test_a_shared_switch_restores_each_threads_own_mode():
     assert is_grad_enabled()
 
 
-
 def test_switches_leave_no_count_behind_even_when_the_block_raises():
     """Hot paths skip the thread-local read while no switch is active: the count must return to zero."""
     from autograd.grad_mode import SWITCHED

@@ -102,12 +102,14 @@ def test_gradcheck_differences_outputs_before_projecting_them():
     """x ** -5 with x from 0.1 to 4.9: outputs of 1e5 beside 1e-4. Summing v . f before differencing
     rounded the large terms and swamped a small entry's change (found by the soak run: 0.0024024 against
     0.0024156); differencing the outputs first cancels what a step leaves unchanged exactly."""
-    x = np.array([
-        [0.10574828171673974, 1.3007533654181285],
-        [0.10033785420277926, 2.550132178841619],
-        [4.900386730573172, 1.3003391948927803],
-        [0.10087444120144248, 0.10520385301731405],
-    ])
+    x = np.array(
+        [
+            [0.10574828171673974, 1.3007533654181285],
+            [0.10033785420277926, 2.550132178841619],
+            [4.900386730573172, 1.3003391948927803],
+            [0.10087444120144248, 0.10520385301731405],
+        ]
+    )
     inputs = [autograd.from_numpy(x).requires_grad_(), autograd.tensor(-5.0, dtype=autograd.float64)]
     assert gradcheck(lambda a, b: a**b, inputs)
 

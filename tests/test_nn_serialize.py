@@ -80,9 +80,13 @@ def _member(header: dict, data: bytes = b"") -> bytes:
 def test_crafted_headers_are_refused_by_name_before_any_data_is_read(tmp_path):
     """A header numpy cannot parse, one declaring 8 TiB for a name the model lacks, one declaring the
     model's shape over too little data: each a ValueError naming the member, no traceback, no allocation."""
-    good = {f"{name}.npy": _member({"descr": "<f4", "fortran_order": False, "shape": tuple(p.shape)},
-                                   np.zeros(p.shape, np.float32).tobytes())
-            for name, p in model().named_parameters()}
+    good = {
+        f"{name}.npy": _member(
+            {"descr": "<f4", "fortran_order": False, "shape": tuple(p.shape)},
+            np.zeros(p.shape, np.float32).tobytes(),
+        )
+        for name, p in model().named_parameters()
+    }
     bad = {
         "malformed": {"0.bias.npy": b"\x93NUMPY\x01\x00\x14\x00{'descr': __import__}\n"},
         "unexpected": {"huge.npy": _member({"descr": "<f8", "fortran_order": False, "shape": (2**40,)})},

@@ -126,7 +126,7 @@ def test_history_records_grad_norms_and_dead_relus():
     assert all(d >= 0.5 for d in history.dead_relu)  # the 8 of 16 units of layer 0 never fire
     # the metrics, recomputed by hand from the outputs fit saw (logit > 0 predicts class 1), epoch by epoch
     for epoch in range(3):
-        by_hand = accuracy_by_hand(batches_seen[4 * epoch:4 * epoch + 4])  # 64 samples in batches of 16
+        by_hand = accuracy_by_hand(batches_seen[4 * epoch : 4 * epoch + 4])  # 64 samples in batches of 16
         assert history.metrics["accuracy"][epoch] == pytest.approx(by_hand)
         assert history.metrics["error"][epoch] == pytest.approx(1 - by_hand)
     assert not model[1]._forward_hooks  # the monitoring hooks are removed afterwards
@@ -176,8 +176,15 @@ def test_progress_bar_only_on_a_terminal(monkeypatch, capsys):
 
     def run(tty, progress):
         monkeypatch.setattr("sys.stderr.isatty", lambda: tty)
-        nn.fit(model, nn.BCEWithLogitsLoss(), nn.optim.SGD(model.parameters(), lr=0.1), loader, epochs=2,
-               metrics={"accuracy": nn.accuracy}, progress=progress)
+        nn.fit(
+            model,
+            nn.BCEWithLogitsLoss(),
+            nn.optim.SGD(model.parameters(), lr=0.1),
+            loader,
+            epochs=2,
+            metrics={"accuracy": nn.accuracy},
+            progress=progress,
+        )
         return capsys.readouterr().err
 
     assert run(tty=False, progress=True) == ""

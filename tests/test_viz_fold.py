@@ -94,7 +94,7 @@ def test_long_edges_are_counted_and_cap_the_layout():
     _, trained = trained_loss()
     assert skipped_ranks(Graph.trace(trained), {}) < 100  # an MLP's edges join neighbouring ranks
     capped = draw_dot(long.roots[0])
-    assert 'splines=line' in capped.source and 'nslimit=1' in capped.source and capped.note
+    assert "splines=line" in capped.source and "nslimit=1" in capped.source and capped.note
     plain = draw_dot(trained)
     assert "splines" not in plain.source and "nslimit" not in plain.source
 

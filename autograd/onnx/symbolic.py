@@ -483,8 +483,14 @@ for _op in (
 SYMBOLIC.update(FUNCTION_SYMBOLIC)  # functions recorded as a whole (batch_norm, layer_norm, embedding)
 SYMBOLIC.update(METHOD_RULES)  # registered methods computed outside the ops, by their names
 SYMBOLIC.update(  # the comparison ops (operators.Compare, one class per ufunc), by their class names
-    Equal=METHOD_RULES["__eq__"], NotEqual=METHOD_RULES["__ne__"], Less=METHOD_RULES["__lt__"],
-    LessEqual=METHOD_RULES["__le__"], Greater=METHOD_RULES["__gt__"], GreaterEqual=METHOD_RULES["__ge__"],
-    BitwiseAnd=METHOD_RULES["__and__"], BitwiseOr=METHOD_RULES["__or__"], BitwiseXor=METHOD_RULES["__xor__"],
+    Equal=METHOD_RULES["__eq__"],
+    NotEqual=METHOD_RULES["__ne__"],
+    Less=METHOD_RULES["__lt__"],
+    LessEqual=METHOD_RULES["__le__"],
+    Greater=METHOD_RULES["__gt__"],
+    GreaterEqual=METHOD_RULES["__ge__"],
+    BitwiseAnd=METHOD_RULES["__and__"],
+    BitwiseOr=METHOD_RULES["__or__"],
+    BitwiseXor=METHOD_RULES["__xor__"],
 )
 SYMBOLIC.update(WINDOW_SYMBOLIC)  # Convolution as Conv (windows.py)

@@ -121,14 +121,6 @@ def __abs__(self: Tensor) -> Tensor:
 # The methods go through Python's operators: a dunder's NotImplemented becomes Python's TypeError.
 
 
-
-
-
-
-
-
-
-
 def matmul(self: Tensor, other: Any) -> Tensor:
     """self @ other."""
     return self @ other
@@ -175,16 +167,6 @@ def __xor__(self: Tensor, other: Any) -> Tensor:
     return _compare(np.bitwise_xor, self, other)
 
 
-
-
-
-
-
-
-
-
-
-
 # ----- in-place operations --------------------------------------------------------------
 def add_(self: Tensor, other: Any, *, alpha: float = 1) -> Tensor:
     """self += alpha * other, in place."""
@@ -199,10 +181,6 @@ def sub_(self: Tensor, other: Any, *, alpha: float = 1) -> Tensor:
 def mul_(self: Tensor, other: Any) -> Tensor:
     """self *= other, in place."""
     return _inplace(self, Mul, _MUL, other)
-
-
-
-
 
 
 def __itruediv__(self: Tensor, other: Any) -> Tensor:

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .errstate import quiet, settle
 from .grad_mode import ANOMALY, STATE, TRACING, _GradSwitch
 
 
@@ -210,17 +211,17 @@ def run_backward(
     wanted: dict[Node, Any] | None = None if inputs is None else dict.fromkeys(inputs)
     needed = None if wanted is None else _on_paths_to(wanted, order)  # with inputs: whose backward runs
     anomaly = STATE.anomaly if ANOMALY else False  # (the list first: a thread-local read costs ~500 instr)
-    # Gradients at a domain's edge are inf or nan as in IEEE arithmetic (and torch), without numpy's
-    # warnings; detect_anomaly() is the tool that stops at them. One errstate per backward pass.
-    quiet = np.errstate(divide="ignore", invalid="ignore", over="ignore")
     with _PASSES:
         outer = [node._acc for node in order] if _DEPTH[0] else None
         if outer is not None:
             for node in order:
                 node._acc = None
         _DEPTH[0] += 1
+        # Gradients at a domain's edge are inf or nan as in IEEE arithmetic (and torch), without numpy's
+        # warnings; detect_anomaly() is the tool that stops at them. One quiet error state per pass.
+        token = quiet()
         try:
-            with _GradSwitch(True) if create_graph else _NO_GRAD, quiet:
+            with _GradSwitch(True) if create_graph else _NO_GRAD:
                 push(roots, seeds)
                 if wanted is None and not anomaly:  # the commonest pass, in its leanest loop
                     for node in reversed(order):  # every node's parents come later: its gradient is complete
@@ -237,6 +238,7 @@ def run_backward(
                 node._acc = None
             raise
         finally:
+            settle(token)
             _DEPTH[0] -= 1
             if outer is not None:
                 for node, gathered in zip(order, outer, strict=True):

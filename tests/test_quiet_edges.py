@@ -54,3 +54,29 @@ def test_no_runtime_warning_escapes_at_the_edges_of_domains(script: str):
     done = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "13 edges computed quietly" in done.stdout
+
+
+def test_the_quiet_state_keeps_the_callers_other_settings_and_is_left_as_found():
+    """Backward, an op at an edge and an in-place write quiet divide/invalid/over only while they run, keep
+    the caller's ``under``, and restore the caller's state, after an error too."""
+    import numpy as np
+
+    import autograd
+
+    seen = []
+    with np.errstate(divide="raise", invalid="raise", over="warn", under="raise"):
+        before = np.geterr()
+        x = autograd.tensor([0.0, 1.0], dtype=autograd.float64, requires_grad=True)
+        y = x.log()  # forward at an edge: -inf, no FloatingPointError
+        assert np.geterr() == before
+        y.register_hook(lambda g: seen.append(np.geterr()))
+        y.sum().backward()  # backward at an edge: 1 / 0
+        assert np.isinf(x.grad.numpy()[0]) and np.geterr() == before
+        assert seen == [{**before, "divide": "ignore", "invalid": "ignore", "over": "ignore"}]
+        autograd.tensor([0.0]).log_()
+        assert np.geterr() == before
+        z = (x * 2).sum()
+        z.backward()
+        with pytest.raises(RuntimeError, match="second time"):
+            z.backward()
+        assert np.geterr() == before

@@ -10,12 +10,8 @@ import numpy as np
 
 from .. import dtypes
 from ..broadcast import _sum_to
+from ..errstate import quiet, settle
 from ..tensor import Tensor, _storage, _wrap
-
-try:  # numpy's error state is a context variable: setting it is 10x cheaper than entering np.errstate
-    from numpy._core.umath import _extobj_contextvar, _make_extobj
-except ImportError:  # pragma: no cover - another numpy: np.errstate itself
-    _extobj_contextvar = _make_extobj = None
 
 
 def scalar(ctx: Tensor, raw: Any) -> np.ndarray:
@@ -50,36 +46,6 @@ def ones(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
 def bump(t: Tensor) -> None:
     """One more version of ``t``'s storage: an in-place write, as ``_inplace`` counts it."""
     _storage(t)[0] += 1
-
-
-_QUIET: dict[int, tuple[Any, Any]] = {}  # id(numpy's error state) -> (it, it with the edges quiet)
-
-
-def quiet() -> Any:
-    """Enters ``np.errstate(divide="ignore", invalid="ignore", over="ignore")``, as the eager backward pass
-    does (IEEE results at a domain's edge, no warnings); ``settle(token)`` leaves it."""
-    if _extobj_contextvar is None:  # pragma: no cover
-        state = np.errstate(divide="ignore", invalid="ignore", over="ignore")
-        state.__enter__()
-        return state
-    current = _extobj_contextvar.get()
-    known = _QUIET.get(id(current))
-    if known is None or known[0] is not current:
-        if len(_QUIET) > 64:
-            _QUIET.clear()
-        known = _QUIET[id(current)] = (
-            current,
-            _make_extobj(divide="ignore", invalid="ignore", over="ignore"),
-        )
-    return _extobj_contextvar.set(known[1])
-
-
-def settle(token: Any) -> None:
-    """Leaves the error state ``quiet`` entered."""
-    if _extobj_contextvar is None:  # pragma: no cover
-        token.__exit__(None, None, None)
-    else:
-        _extobj_contextvar.reset(token)
 
 
 NAMES: dict[str, Any] = {

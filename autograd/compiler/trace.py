@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import _NO_GRAD, _PASSES, topological_order
+from ..errstate import quiet, settle
 from ..grad_mode import STATE
 from ..tensor import Tensor, _check_versions, _gather
 
@@ -450,8 +451,9 @@ class Tracer:
     def _run(self, order: list[Tensor], root: Tensor, seed: Any, g: str, retain_graph: bool) -> None:
         """The engine's lean backward loop, recorded step by step (``run_backward``, ``Tensor._backward``)."""
         acc: dict[int, str] = {id(root): g}
-        with _PASSES, _NO_GRAD, np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        with _PASSES, _NO_GRAD:
             root._acc = seed
+            token = quiet()
             try:
                 for node in reversed(order):
                     grad = node._acc
@@ -463,6 +465,8 @@ class Tracer:
                 for node in order:
                     node._acc = None
                 raise
+            finally:
+                settle(token)
         self.rec.quiet = True
 
     def _node(self, node: Tensor, grad: Any, name: str, acc: dict[int, str], retain_graph: bool) -> None:

@@ -34,6 +34,7 @@ import numpy as np
 from .. import dtypes
 from ..broadcast import _sum
 from ..engine import check_finite
+from ..errstate import quiet, settle
 from ..grad_mode import ANOMALY, STATE, SWITCHED, TRACING, no_grad
 from ..tensor import Tensor, _fill, _sequence, _storage, _wrap, op_name
 
@@ -347,7 +348,15 @@ _FIRST, _SECOND, _NEITHER = (True, False), (False, True), (False, False)  # shar
 _PAIRS = (((False, False), (False, True)), ((True, False), (True, True)))  # needs, shared: fewer objects
 _NONE = [(False,) * n for n in range(8)]  # [n]: the needs of n arguments of which none needs a gradient
 _LEADING = [(), *((True,) + none[1:] for none in _NONE[1:])]  # [n]: ... of which only the first needs one
-_QUIET = {"divide": "ignore", "invalid": "ignore", "over": "ignore"}  # edges: IEEE results, no warning
+
+
+def _quietly(op: Any, out: Tensor, inputs: Any) -> Any:
+    """``op``'s forward with numpy's edges quiet (IEEE inf or nan, no warning: ``errstate``)."""
+    token = quiet()
+    try:
+        return op.forward(out, *inputs)
+    finally:
+        settle(token)
 
 
 def _finish(
@@ -367,15 +376,10 @@ def _finish(
     cause."""
     if raw is None:
         try:
-            if op._edges:
-                with np.errstate(**_QUIET):
-                    raw = op.forward(out, *inputs)
-            else:
-                raw = op.forward(out, *inputs)
+            raw = _quietly(op, out, inputs) if op._edges else op.forward(out, *inputs)
         except RuntimeWarning:  # overflow in + or * with warnings as errors: inf all the same, as torch
             out._saved = ()
-            with np.errstate(**_QUIET):
-                raw = op.forward(out, *inputs)
+            raw = _quietly(op, out, inputs)
         except (ValueError, TypeError) as error:
             named = (TypeError if isinstance(error, TypeError) else ValueError)(f"{op.__name__}: {error}")
             raise named from error

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes
+from ..errstate import quiet, settle
 from ..inplace import _inplace
 from ..tensor import Tensor
 from .elementwise import Abs, Clamp, Exp, Log, Mul, Neg, Sqrt
@@ -25,7 +26,6 @@ from .registry import register
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
-_QUIET = {"divide": "ignore", "invalid": "ignore", "over": "ignore"}  # in-place edges: IEEE results, quietly
 
 _OPERANDS = (Tensor, np.ndarray, int, float)  # what takes part in an in-place op's result type
 _TORCH_NAMES = {
@@ -68,17 +68,17 @@ def in_place(x: Tensor, op: Any, fn: Callable[..., Any], *params: Any, floats: b
 def _writer(fn: Callable[..., Any]) -> Callable[..., None]:
     """What writes ``fn(storage, *values)`` into the storage: quietly at a domain's edge (inf or nan, as out
     of place), integers wrapping around as torch's; a ufunc writes into the storage directly."""
-    if isinstance(fn, np.ufunc):
+    ufunc = isinstance(fn, np.ufunc)
 
-        def write(data: np.ndarray, *values: Any) -> None:
-            with np.errstate(**_QUIET):
+    def write(data: np.ndarray, *values: Any) -> None:
+        token = quiet()
+        try:
+            if ufunc:
                 fn(data, *values, out=data, casting="unsafe")
-
-    else:
-
-        def write(data: np.ndarray, *values: Any) -> None:
-            with np.errstate(**_QUIET):
+            else:
                 np.copyto(data, fn(data, *values), casting="unsafe")
+        finally:
+            settle(token)
 
     return write
 

@@ -125,7 +125,7 @@ def is_device(value: Any) -> bool:
 
 class _Named:
     """A named constant of torch's (a memory format, a layout): one object per name, shown as
-    ``autograd.<name>``; a copy or an unpickled one is the same object, so ``is`` compares them."""
+    ``autograd.<name>``; a copy is the same object (as torch's), so ``is`` compares them."""
 
     __slots__ = ("name",)
 

@@ -128,3 +128,17 @@ __all__ += ["onnx"]
 from .threads import get_num_threads, set_num_threads  # noqa: E402 - numpy BLAS threads (torch's names)
 
 __all__ += ["get_num_threads", "set_num_threads"]
+from .devices import _mkldnn as _mkldnn  # noqa: E402 - torch._mkldnn, private there too
+from .devices import (  # noqa: E402 - torch.layout and its values: autograd.strided (dense), the sparse ones refused
+    jagged,
+    layout,
+    sparse_bsc,
+    sparse_bsr,
+    sparse_coo,
+    sparse_csc,
+    sparse_csr,
+    strided,
+)
+
+__all__ += ["jagged", "layout", "strided"]
+__all__ += ["sparse_bsc", "sparse_bsr", "sparse_coo", "sparse_csc", "sparse_csr"]

@@ -1,6 +1,7 @@
 """Making tensors, with torch's names and dtype rules (Python floats -> float32, ints -> int64).
 
-Every function takes torch's ``device=`` (the CPU: another device is refused, see ``devices.py``); the
+Every function takes torch's ``device=`` (the CPU: another device is refused, see ``devices.py``) and, where
+torch's does, ``layout=`` (``strided`` or None: tensors are dense, a sparse layout is refused); the
 random ones take ``generator=`` (an ``autograd.Generator``, a numpy Generator, or None for the default
 generator that ``autograd.manual_seed`` seeds; see ``random.py``).
 """
@@ -14,7 +15,7 @@ import numpy as np
 
 from . import dtypes
 from .compiler import recorded
-from .devices import check, layout
+from .devices import check, check_layout, check_memory_format
 from .ops.sampling import Sample, floats, need_floating
 from .random import numpy_generator
 from .tensor import Tensor, _raw, _to_array, _wrap
@@ -58,9 +59,10 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return _wrap(array)
 
 
-def _made(array: np.ndarray, device: Any, name: str, requires_grad: bool) -> Tensor:
-    """A new leaf around ``array``, once ``device`` is checked as the CPU."""
+def _made(array: np.ndarray, device: Any, layout: Any, name: str, requires_grad: bool) -> Tensor:
+    """A new leaf around ``array``, once ``device`` is checked as the CPU and ``layout`` as strided."""
     check(device, name)
+    check_layout(layout, name)
     return _leaf(array, None, requires_grad)
 
 
@@ -69,79 +71,122 @@ def _dtype(dtype: Any, default: np.dtype = dtypes.float32) -> np.dtype:
 
 
 @recorded  # a compiled function makes it again at each replay
-def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros(
+    *size: Any, dtype: Any = None, layout: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """A tensor of zeros (float32 unless ``dtype``)."""
-    return _made(np.zeros(_shape(size), _dtype(dtype)), device, "zeros", requires_grad)
+    return _made(np.zeros(_shape(size), _dtype(dtype)), device, layout, "zeros", requires_grad)
 
 
 @recorded  # a compiled function makes it again at each replay
-def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def ones(
+    *size: Any, dtype: Any = None, layout: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """A tensor of ones (float32 unless ``dtype``)."""
-    return _made(np.ones(_shape(size), _dtype(dtype)), device, "ones", requires_grad)
+    return _made(np.ones(_shape(size), _dtype(dtype)), device, layout, "ones", requires_grad)
 
 
 @recorded  # a compiled function makes it again at each replay
 def full(
-    size: Sequence[int], fill_value: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+    size: Sequence[int],
+    fill_value: Any,
+    dtype: Any = None,
+    layout: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
 ) -> Tensor:
     """A tensor filled with ``fill_value``; its dtype is inferred from the value as in ``tensor``."""
     value = _to_array(fill_value, dtype, copy=False)
     array = np.full(_shape((size,)), value, _dtype(dtype, value.dtype))
-    return _made(array, device, "full", requires_grad)
+    return _made(array, device, layout, "full", requires_grad)
 
 
 @recorded  # a compiled function makes it again at each replay
-def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def empty(
+    *size: Any, dtype: Any = None, layout: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """A tensor whose values are whatever memory held (use only to overwrite)."""
-    return _made(np.empty(_shape(size), _dtype(dtype)), device, "empty", requires_grad)
+    return _made(np.empty(_shape(size), _dtype(dtype)), device, layout, "empty", requires_grad)
 
 
-def _like(x: Tensor, dtype: Any, device: Any, memory_format: Any, name: str) -> dict[str, Any]:
-    """The keywords a ``*_like`` function passes on: ``x``'s dtype unless ``dtype``, the device checked."""
-    layout(memory_format, name)
-    return {"dtype": x.dtype if dtype is None else dtype, "device": check(device, name)}
+def _like(x: Tensor, dtype: Any, layout: Any, device: Any, memory_format: Any, name: str) -> dict[str, Any]:
+    """The keywords a ``*_like`` function passes on: ``x``'s dtype unless ``dtype``, the layout (strided,
+    ``x``'s) and device checked."""
+    check_memory_format(memory_format, name)
+    return {
+        "dtype": x.dtype if dtype is None else dtype,
+        "layout": check_layout(layout, name),
+        "device": check(device, name),
+    }
 
 
 def zeros_like(
-    x: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False, memory_format: Any = None
+    x: Tensor,
+    dtype: Any = None,
+    layout: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    memory_format: Any = None,
 ) -> Tensor:
     """Zeros with ``x``'s shape and dtype."""
-    return zeros(x.shape, **_like(x, dtype, device, memory_format, "zeros_like"), requires_grad=requires_grad)
+    return zeros(
+        x.shape, **_like(x, dtype, layout, device, memory_format, "zeros_like"), requires_grad=requires_grad
+    )
 
 
 def ones_like(
-    x: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False, memory_format: Any = None
+    x: Tensor,
+    dtype: Any = None,
+    layout: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    memory_format: Any = None,
 ) -> Tensor:
     """Ones with ``x``'s shape and dtype."""
-    return ones(x.shape, **_like(x, dtype, device, memory_format, "ones_like"), requires_grad=requires_grad)
+    return ones(
+        x.shape, **_like(x, dtype, layout, device, memory_format, "ones_like"), requires_grad=requires_grad
+    )
 
 
 def empty_like(
-    x: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False, memory_format: Any = None
+    x: Tensor,
+    dtype: Any = None,
+    layout: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    memory_format: Any = None,
 ) -> Tensor:
     """An uninitialised tensor with ``x``'s shape and dtype (use only to overwrite)."""
-    return empty(x.shape, **_like(x, dtype, device, memory_format, "empty_like"), requires_grad=requires_grad)
+    return empty(
+        x.shape, **_like(x, dtype, layout, device, memory_format, "empty_like"), requires_grad=requires_grad
+    )
 
 
 def full_like(
     x: Tensor,
     fill_value: Any,
     dtype: Any = None,
+    layout: Any = None,
     device: Any = None,
     requires_grad: bool = False,
     memory_format: Any = None,
 ) -> Tensor:
     """``fill_value`` with ``x``'s shape and dtype."""
-    keywords = _like(x, dtype, device, memory_format, "full_like")
+    keywords = _like(x, dtype, layout, device, memory_format, "full_like")
     return full(x.shape, fill_value, **keywords, requires_grad=requires_grad)
 
 
 @recorded  # a compiled function makes it again at each replay
 def eye(
-    n: int, m: int | None = None, dtype: Any = None, device: Any = None, requires_grad: bool = False
+    n: int,
+    m: int | None = None,
+    dtype: Any = None,
+    layout: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
 ) -> Tensor:
     """The n x m identity matrix."""
-    return _made(np.eye(n, m, dtype=_dtype(dtype)), device, "eye", requires_grad)
+    return _made(np.eye(n, m, dtype=_dtype(dtype)), device, layout, "eye", requires_grad)
 
 
 @recorded  # a compiled function makes it again at each replay
@@ -150,6 +195,7 @@ def arange(
     end: float | None = None,
     step: float = 1,
     dtype: Any = None,
+    layout: Any = None,
     device: Any = None,
     requires_grad: bool = False,
 ) -> Tensor:
@@ -163,7 +209,7 @@ def arange(
     if step == 0:
         raise RuntimeError("arange: step must be nonzero")
     array = np.arange(start, end, step).astype(target)
-    return _made(array, device, "arange", requires_grad)
+    return _made(array, device, layout, "arange", requires_grad)
 
 
 def _steps(steps: int, name: str) -> int:
@@ -174,12 +220,18 @@ def _steps(steps: int, name: str) -> int:
 
 @recorded  # a compiled function makes it again at each replay
 def linspace(
-    start: float, end: float, steps: int, dtype: Any = None, device: Any = None, requires_grad: bool = False
+    start: float,
+    end: float,
+    steps: int,
+    dtype: Any = None,
+    layout: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
 ) -> Tensor:
     """``steps`` evenly spaced values from start to end, both included (float32 unless ``dtype``)."""
     start, end = float(start), float(end)  # a 0-d tensor's value, in float64 (numpy would keep float32)
     array = np.linspace(start, end, _steps(steps, "linspace")).astype(_dtype(dtype))
-    return _made(array, device, "linspace", requires_grad)
+    return _made(array, device, layout, "linspace", requires_grad)
 
 
 @recorded  # a compiled function makes it again at each replay
@@ -189,6 +241,7 @@ def logspace(
     steps: int,
     base: float = 10.0,
     dtype: Any = None,
+    layout: Any = None,
     device: Any = None,
     requires_grad: bool = False,
 ) -> Tensor:
@@ -196,33 +249,45 @@ def logspace(
     ``dtype``); computed in float64, then converted, as torch."""
     start, end = float(start), float(end)  # a 0-d tensor's value, in float64 (numpy would keep float32)
     array = np.logspace(start, end, _steps(steps, "logspace"), base=base).astype(_dtype(dtype))
-    return _made(array, device, "logspace", requires_grad)
+    return _made(array, device, layout, "logspace", requires_grad)
 
 
 # ----- random draws -------------------------------------------------------------------------------
 def _uniform_or_normal(
-    kind: str, name: str, size: Any, generator: Any, dtype: Any, device: Any, requires_grad: bool
+    kind: str, name: str, size: Any, generator: Any, dtype: Any, layout: Any, device: Any, requires_grad: bool
 ) -> Tensor:
     target = _dtype(dtype)
     need_floating(target, name)
     array = floats(numpy_generator(generator), kind, _shape(size), target)
-    return _made(array, device, name, requires_grad)
+    return _made(array, device, layout, name, requires_grad)
 
 
 @recorded  # a compiled function makes it again at each replay
 def rand(
-    *size: Any, generator: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False
+    *size: Any,
+    generator: Any = None,
+    dtype: Any = None,
+    layout: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
 ) -> Tensor:
     """Uniform samples in [0, 1) (float32 unless ``dtype``)."""
-    return _uniform_or_normal("random", "rand", size, generator, dtype, device, requires_grad)
+    return _uniform_or_normal("random", "rand", size, generator, dtype, layout, device, requires_grad)
 
 
 @recorded  # a compiled function makes it again at each replay
 def randn(
-    *size: Any, generator: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False
+    *size: Any,
+    generator: Any = None,
+    dtype: Any = None,
+    layout: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
 ) -> Tensor:
     """Standard normal samples (float32 unless ``dtype``)."""
-    return _uniform_or_normal("standard_normal", "randn", size, generator, dtype, device, requires_grad)
+    return _uniform_or_normal(
+        "standard_normal", "randn", size, generator, dtype, layout, device, requires_grad
+    )
 
 
 def _integers(
@@ -244,6 +309,7 @@ def randint(
     size: Sequence[int] | None = None,
     generator: Any = None,
     dtype: Any = None,
+    layout: Any = None,
     device: Any = None,
     requires_grad: bool = False,
     low: int | None = None,
@@ -268,17 +334,23 @@ def randint(
         raise TypeError(f"randint(): argument 'size' must be tuple of ints, not {type(size).__name__}")
     shape, target = _shape((size,)), _dtype(dtype, dtypes.int64)
     array = _integers(0 if low is None else low, high, shape, generator, target, "randint")
-    return _made(array, device, "randint", requires_grad)
+    return _made(array, device, layout, "randint", requires_grad)
 
 
 @recorded  # a compiled function makes it again at each replay
 def randperm(
-    n: int, *, generator: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False
+    n: int,
+    *,
+    generator: Any = None,
+    dtype: Any = None,
+    layout: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
 ) -> Tensor:
     """A random permutation of 0 .. n-1 (int64 unless ``dtype``)."""
     (n,) = _shape((n,))
     array = numpy_generator(generator).permutation(n).astype(_dtype(dtype, dtypes.int64))
-    return _made(array, device, "randperm", requires_grad)
+    return _made(array, device, layout, "randperm", requires_grad)
 
 
 @recorded  # a compiled function makes it again at each replay
@@ -286,13 +358,14 @@ def rand_like(
     x: Tensor,
     *,
     dtype: Any = None,
+    layout: Any = None,
     device: Any = None,
     requires_grad: bool = False,
     memory_format: Any = None,
     generator: Any = None,
 ) -> Tensor:
     """``rand`` with ``x``'s shape and dtype."""
-    keywords = _like(x, dtype, device, memory_format, "rand_like")
+    keywords = _like(x, dtype, layout, device, memory_format, "rand_like")
     return rand(x.shape, generator=generator, **keywords, requires_grad=requires_grad)
 
 
@@ -301,13 +374,14 @@ def randn_like(
     x: Tensor,
     *,
     dtype: Any = None,
+    layout: Any = None,
     device: Any = None,
     requires_grad: bool = False,
     memory_format: Any = None,
     generator: Any = None,
 ) -> Tensor:
     """``randn`` with ``x``'s shape and dtype."""
-    keywords = _like(x, dtype, device, memory_format, "randn_like")
+    keywords = _like(x, dtype, layout, device, memory_format, "randn_like")
     return randn(x.shape, generator=generator, **keywords, requires_grad=requires_grad)
 
 
@@ -318,6 +392,7 @@ def randint_like(
     high: int | None = None,
     *,
     dtype: Any = None,
+    layout: Any = None,
     device: Any = None,
     requires_grad: bool = False,
     memory_format: Any = None,
@@ -325,7 +400,7 @@ def randint_like(
 ) -> Tensor:
     """``randint`` with ``x``'s shape and dtype: ``randint_like(x, high)`` or
     ``randint_like(x, low, high)``."""
-    keywords = _like(x, dtype, device, memory_format, "randint_like")
+    keywords = _like(x, dtype, layout, device, memory_format, "randint_like")
     low, high = (0, low) if high is None else (low, high)
     return randint(low, high, x.shape, generator=generator, **keywords, requires_grad=requires_grad)
 
@@ -338,6 +413,7 @@ def normal(
     *,
     generator: Any = None,
     dtype: Any = None,
+    layout: Any = None,
     device: Any = None,
     requires_grad: bool = False,
 ) -> Tensor:
@@ -355,9 +431,10 @@ def normal(
         target = _dtype(dtype)
         need_floating(target, "normal")
         array = (mean + std * floats(rng, "standard_normal", _shape((size,)), target)).astype(target)
-        return _made(array, device, "normal", requires_grad)
-    if size is not None:
-        raise TypeError("normal(): size is given only with a number mean and std")
+        return _made(array, device, layout, "normal", requires_grad)
+    for key, value in (("size", size), ("layout", layout)):
+        if value is not None:  # torch: TypeError, no overload with a tensor takes them
+            raise TypeError(f"normal(): {key} is given only with a number mean and std")
     check(device, "normal")
     target = tensors[0].dtype  # mean's when it is a tensor, as torch
     need_floating(target, "normal")

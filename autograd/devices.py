@@ -4,6 +4,8 @@
 creation function's ``device=``, ``Tensor.to``/``Module.to`` and ``Generator(device=)`` accept them, and a
 CUDA, MPS or other device is refused with an error that says so, never numpy's "data type not understood".
 ``parse_to`` reads the arguments of torch's ``to(...)`` forms for ``Tensor.to`` and ``Module.to``.
+``memory_format`` and ``layout`` are torch's constants of those names: tensors here are dense numpy arrays
+(``strided``), so channels_last and the sparse layouts are named so torch code reads, and refused.
 """
 
 from __future__ import annotations
@@ -121,9 +123,9 @@ def is_device(value: Any) -> bool:
     return isinstance(value, str) and value.partition(":")[0] in _TYPES
 
 
-class memory_format:  # noqa: N801 - PyTorch's name
-    """A layout request (torch.memory_format): ``preserve_format`` keeps a tensor's, ``contiguous_format``
-    asks for row-major memory. ``channels_last`` is named so torch code reads, and refused where used."""
+class _Named:
+    """A named constant of torch's (a memory format, a layout): one object per name, shown as
+    ``autograd.<name>``; a copy is the same object (as torch's), so ``is`` compares them."""
 
     __slots__ = ("name",)
 
@@ -133,13 +135,23 @@ class memory_format:  # noqa: N801 - PyTorch's name
     def __repr__(self) -> str:
         return f"autograd.{self.name}"
 
+    def __reduce__(self) -> str:
+        return self.name  # the module-level constant of that name
+
+
+class memory_format(_Named):  # noqa: N801 - PyTorch's name
+    """A layout request (torch.memory_format): ``preserve_format`` keeps a tensor's, ``contiguous_format``
+    asks for row-major memory. ``channels_last`` is named so torch code reads, and refused where used."""
+
+    __slots__ = ()
+
 
 preserve_format = memory_format("preserve_format")
 contiguous_format = memory_format("contiguous_format")
 channels_last = memory_format("channels_last")
 
 
-def layout(fmt: Any, name: str) -> memory_format:
+def check_memory_format(fmt: Any, name: str) -> memory_format:
     """``fmt`` checked: preserve or contiguous (torch's by name too); channels_last is refused."""
     name_of = fmt.name if isinstance(fmt, memory_format) else str(fmt).removeprefix("torch.")
     found = {"preserve_format": preserve_format, "contiguous_format": contiguous_format}.get(
@@ -151,6 +163,40 @@ def layout(fmt: Any, name: str) -> memory_format:
             "use contiguous_format or preserve_format"
         )
     return found
+
+
+class layout(_Named):  # noqa: N801 - PyTorch's name
+    """How a tensor's elements are stored (torch.layout). tracegrad's tensors are dense numpy arrays,
+    ``strided``; the sparse, mkldnn and jagged layouts are named so torch code reads, and refused."""
+
+    __slots__ = ()
+
+
+strided = layout("strided")
+sparse_coo = layout("sparse_coo")
+sparse_csr = layout("sparse_csr")
+sparse_csc = layout("sparse_csc")
+sparse_bsr = layout("sparse_bsr")
+sparse_bsc = layout("sparse_bsc")
+_mkldnn = layout("_mkldnn")
+jagged = layout("jagged")
+
+
+def check_layout(value: Any, name: str) -> layout:
+    """``value`` checked as the ``layout=`` of function ``name``: None or strided (ours or torch's) is
+    ``strided``; another layout is refused (tensors here are dense); a non-layout is a TypeError, as torch."""
+    if value is None or value is strided:
+        return strided
+    theirs = _is_torch(value) and _builtin_type(value).__name__ == "layout"
+    if theirs and str(value) == "torch.strided":
+        return strided
+    if not theirs and not isinstance(value, layout):
+        kind = _builtin_type(value).__name__
+        raise TypeError(f"{name}(): argument 'layout' must be torch.layout, not {kind}")
+    raise NotImplementedError(
+        f"{name}(): layout {value} is not supported: tracegrad tensors are dense (strided); "
+        "use layout=autograd.strided or leave layout out"
+    )
 
 
 def parse_to(name: str, *args: Any, **kwargs: Any) -> tuple[device | None, Any, bool, bool, memory_format]:
@@ -189,7 +235,7 @@ def parse_to(name: str, *args: Any, **kwargs: Any) -> tuple[device | None, Any, 
         None if dtype is None else _dtype(dtype, name),
         bool(found.get("non_blocking", False)),
         bool(found.get("copy", False)),
-        layout(found.get("memory_format"), name),
+        check_memory_format(found.get("memory_format"), name),
     )
 
 
@@ -205,12 +251,21 @@ def _dtype(value: Any, name: str) -> Any:
 __all__ = [
     "channels_last",
     "check",
+    "check_layout",
+    "check_memory_format",
     "contiguous_format",
     "device",
     "is_device",
+    "jagged",
     "layout",
     "memory_format",
     "parse_to",
     "preserve_format",
     "refuse",
+    "sparse_bsc",
+    "sparse_bsr",
+    "sparse_coo",
+    "sparse_csc",
+    "sparse_csr",
+    "strided",
 ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, NoReturn
 
 from .. import dtypes
-from ..devices import CPU, contiguous_format, device, layout, parse_to, refuse
+from ..devices import CPU, check_memory_format, contiguous_format, device, parse_to, refuse, strided
 from ..tensor import Tensor, _wrap
 from .elementwise import Cast
 from .registry import register, register_property
@@ -34,7 +34,7 @@ def to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
 @register(function=False)
 def cpu(self: Tensor, memory_format: Any = None) -> Tensor:
     """This tensor (the CPU holds it already), for torch code's ``x.cpu().numpy()``."""
-    return self if layout(memory_format, "cpu") is not contiguous_format else self.contiguous()
+    return self if check_memory_format(memory_format, "cpu") is not contiguous_format else self.contiguous()
 
 
 @register(function=False)
@@ -87,5 +87,6 @@ for _name, _convert in {"type": type_, "float": float_, "double": double_, "half
                         "int": int_, "bool": bool_}.items():  # fmt: skip
     register(_convert, function=False, name=_name)
 register_property("device", _device)
+register_property("layout", lambda self: strided)  # tensors are dense numpy arrays
 register_property("is_cuda", lambda self: False)
 register_property("is_cpu", lambda self: True)

@@ -27,7 +27,22 @@ from .creation import (
     zeros,
     zeros_like,
 )
-from .devices import channels_last, contiguous_format, device, memory_format, preserve_format
+from .devices import (
+    _mkldnn,  # noqa: F401 - torch._mkldnn, private there too
+    channels_last,
+    contiguous_format,
+    device,
+    jagged,
+    layout,
+    memory_format,
+    preserve_format,
+    sparse_bsc,
+    sparse_bsr,
+    sparse_coo,
+    sparse_csc,
+    sparse_csr,
+    strided,
+)
 from .dtypes import bool_, double, float16, float32, float64, int8, int16, int32, int64, long, uint8
 from .engine import grad
 from .grad_mode import (
@@ -108,6 +123,8 @@ __all__ += [
     "inference_mode",
     "initial_seed",
     "is_inference_mode_enabled",
+    "jagged",
+    "layout",
     "logspace",
     "manual_seed",
     "memory_format",
@@ -119,6 +136,12 @@ __all__ += [
     "randperm",
     "seed",
     "set_rng_state",
+    "sparse_bsc",
+    "sparse_bsr",
+    "sparse_coo",
+    "sparse_csc",
+    "sparse_csr",
+    "strided",
 ]
 globals().update(FUNCTIONS)  # every @register-ed op: autograd.sin, autograd.cat, ...
 __all__ += sorted(FUNCTIONS)
@@ -128,17 +151,3 @@ __all__ += ["onnx"]
 from .threads import get_num_threads, set_num_threads  # noqa: E402 - numpy BLAS threads (torch's names)
 
 __all__ += ["get_num_threads", "set_num_threads"]
-from .devices import _mkldnn as _mkldnn  # noqa: E402 - torch._mkldnn, private there too
-from .devices import (  # noqa: E402 - torch.layout and its values: autograd.strided (dense), the sparse ones refused
-    jagged,
-    layout,
-    sparse_bsc,
-    sparse_bsr,
-    sparse_coo,
-    sparse_csc,
-    sparse_csr,
-    strided,
-)
-
-__all__ += ["jagged", "layout", "strided"]
-__all__ += ["sparse_bsc", "sparse_bsr", "sparse_coo", "sparse_csc", "sparse_csr"]

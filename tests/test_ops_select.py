@@ -459,6 +459,7 @@ def test_index_select_dtypes_and_int_inputs() -> None:
     _same(found, torch.from_numpy(wide).scatter(1, torch.from_numpy(index), torch.from_numpy(src)), "big src")
 
 
+@pytest.mark.filterwarnings("ignore:The reduce argument of torch.scatter")  # torch deprecates the form
 def test_scatter_reduce_multiply_as_torch() -> None:
     """reduce="multiply": repeated indices multiply up; torch has no derivative for it, nor have we."""
     array, index = np.arange(1.0, 7.0).reshape(2, 3), np.array([[0, 0], [2, 0]])

@@ -16,11 +16,22 @@ settings.register_profile("soak", max_examples=2000, **_COMMON)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
+def _torch_default(dtype: torch.dtype):
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(dtype)
+    yield
+    torch.set_default_dtype(previous)
+
+
 @pytest.fixture
 def torch_float64():
     """torch.nn builds float64 weights while a test runs (for exact comparisons), then torch's default
     dtype is restored; modules opt in with ``pytestmark = pytest.mark.usefixtures("torch_float64")``."""
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(previous)
+    yield from _torch_default(torch.float64)
+
+
+@pytest.fixture
+def torch_float32():
+    """torch's default dtype decides its results' dtypes and other test modules change it: pinned to
+    float32 while a test runs (``pytestmark = pytest.mark.usefixtures("torch_float32")``)."""
+    yield from _torch_default(torch.float32)

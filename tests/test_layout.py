@@ -15,14 +15,7 @@ from oracle import assert_same_error
 
 import autograd as ag
 
-
-@pytest.fixture(autouse=True)
-def torch_default_float32():
-    """torch's default dtype decides its results' dtypes; other test modules change it: pin it."""
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float32)
-    yield
-    torch.set_default_dtype(previous)
+pytestmark = pytest.mark.usefixtures("torch_float32")
 
 
 def _x(lib: Any) -> Any:

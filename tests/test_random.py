@@ -28,13 +28,7 @@ DTYPES = {
 TORCH = {ours: theirs for theirs, ours in DTYPES.items()}
 
 
-@pytest.fixture(autouse=True)
-def torch_default_float32():
-    """torch's default dtype decides its results' dtypes; other test modules change it: pin it."""
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float32)
-    yield
-    torch.set_default_dtype(previous)
+pytestmark = pytest.mark.usefixtures("torch_float32")
 
 
 def _values(result: Any) -> np.ndarray:

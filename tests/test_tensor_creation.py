@@ -8,14 +8,7 @@ import torch
 
 import autograd as ag
 
-
-@pytest.fixture(autouse=True)
-def torch_default_float32():
-    """torch's inference depends on its default dtype, which other test modules change: pin it."""
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float32)
-    yield
-    torch.set_default_dtype(previous)
+pytestmark = pytest.mark.usefixtures("torch_float32")
 
 
 DTYPES = {

@@ -23,7 +23,7 @@ def batch_norm(
     weight: Tensor | None = None,
     bias: Tensor | None = None,
     training: bool = False,
-    momentum: float = 0.1,
+    momentum: float | Tensor = 0.1,
     eps: float = 1e-5,
 ) -> Tensor:
     """Input (N, C, *) normalised per channel C, then ``* weight + bias`` (each (C,)). ``training``: with
@@ -66,16 +66,25 @@ def _update(
     count: int,
     running_mean: Tensor | None,
     running_var: Tensor | None,
-    momentum: float,
+    momentum: float | Tensor,
 ) -> None:
     """running = (1 - momentum) running + momentum batch, in place, for the mean and unbiased variance;
-    tensor ops under no_grad (numpy's mean and var, step for step), so a compiled step replays them."""
+    tensor ops under no_grad (numpy's mean and var, step for step), so a compiled step replays them.
+    ``momentum``: a number, or a float64 0-d tensor (``momentum=None``'s 1 / num_batches_tracked), whose
+    factors are rounded to each side's dtype as numpy rounds a Python float: the same numbers either way."""
     with no_grad():
+        keep, take = 1 - momentum, momentum
         if running_mean is not None:
-            running_mean.copy_((1 - momentum) * running_mean + momentum * x.mean(axes))
+            mean = x.mean(axes)
+            running_mean.copy_(_cast(keep, running_mean) * running_mean + _cast(take, mean) * mean)
         if running_var is not None:
             var = x.var(axes, correction=0) * (count / (count - 1))
-            running_var.copy_((1 - momentum) * running_var + momentum * var)
+            running_var.copy_(_cast(keep, running_var) * running_var + _cast(take, var) * var)
+
+
+def _cast(factor: float | Tensor, like: Tensor) -> float | Tensor:
+    """A 0-d tensor factor in ``like``'s dtype (a number as it is: numpy rounds it so itself)."""
+    return factor.to(like.dtype) if isinstance(factor, Tensor) else factor
 
 
 class _BatchNorm(Module):
@@ -84,6 +93,7 @@ class _BatchNorm(Module):
     seen so far (a cumulative mean) instead of an exponential one."""
 
     _dims: tuple[int, ...] = ()
+    _compile_modes = ("momentum",)  # autograd.compile keys on it: None records 1 / num_batches_tracked
 
     def __init__(
         self,
@@ -122,12 +132,12 @@ class _BatchNorm(Module):
         if input.ndim not in self._dims:
             wanted = " or ".join(f"{d}D" for d in self._dims)
             raise ValueError(f"expected {wanted} input (got {input.ndim}D input)")
-        factor = 0.0 if self.momentum is None else self.momentum
+        factor: float | Tensor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
             with no_grad():
                 self.num_batches_tracked.add_(1)
-            if self.momentum is None:
-                factor = 1.0 / int(self.num_batches_tracked.item())
+                if self.momentum is None:  # a tensor op, so a compiled step reads the count at each replay
+                    factor = 1.0 / self.num_batches_tracked.double()
         training = self.training or (self.running_mean is None and self.running_var is None)
         tracked = not self.training or self.track_running_stats
         return batch_norm(

@@ -72,7 +72,7 @@ def test_a_function_and_tensor_methods():
 
 @pytest.mark.parametrize(
     ("fn", "name"),
-    [(lambda x: x.all(), "op all"), (lambda x: autograd.bernoulli(x.sigmoid()), "op Sample")],
+    [(lambda x: x.all(), "op all"), (lambda x: autograd.bernoulli(x.sigmoid()), "op Bernoulli")],
 )
 def test_missing_mapping_names_the_op_and_where(fn, name):
     with pytest.raises(OnnxError, match=f"{name} has no ONNX mapping.*test_onnx_export.py"):

@@ -155,7 +155,7 @@ class Compiled:
         ``_state_key``'s function, whose generation would cost a first call as much as the step)."""
         return (
             STATE.grad_enabled,
-            tuple(map(_TRAINING, self._modules or ())),
+            tuple(map(_mode, self._modules or ())),
             tuple(map(_REQUIRES_GRAD, self._known)),
             self._meta,
         )
@@ -284,12 +284,28 @@ def _part(a: Any, parts: list[Any], tensors: list[Tensor]) -> None:
         for x in a.values():
             _part(x, parts, tensors)
     elif _is_module(a):
-        parts.append((id(a), tuple([m.training for m in a.modules()])))
+        parts.append((id(a), tuple([_mode(m) for m in a.modules()])))
     else:
         parts.append((type(a), a))
 
 
-_TRAINING = attrgetter("training")
+def _modes(module: Any) -> tuple[str, ...]:
+    """The attributes besides ``training`` whose values change what a module's forward records (its class's
+    ``_compile_modes``: BatchNorm's ``momentum``, None recording a cumulative average): a key holds them."""
+    names = getattr(type(module), "_compile_modes", ())
+    if not all(isinstance(name, str) and name.isidentifier() for name in names):
+        raise TypeError(f"{type(module).__name__}._compile_modes must name attributes, got {names!r}")
+    return names
+
+
+def _mode(module: Any) -> Any:
+    """A module's part of a key: ``training``, with its ``_modes`` when it has any."""
+    names = _modes(module)
+    if not names:
+        return module.training
+    return (module.training, *[getattr(module, name) for name in names])
+
+
 _REQUIRES_GRAD = attrgetter("requires_grad")
 
 
@@ -300,11 +316,19 @@ def _state_key(owner: Compiled, modules: list[Any], known: list[Tensor]) -> Call
     namespace: dict[str, Any] = {"S": STATE, "O": owner}
     namespace.update({f"M{i}": m for i, m in enumerate(modules)})
     namespace.update({f"T{i}": t for i, t in enumerate(known)})
-    modes = "".join(f"M{i}.training, " for i in range(len(modules)))
+    modes = "".join(_mode_source(f"M{i}", m) for i, m in enumerate(modules))
     grads = "".join(f"T{i}.requires_grad, " for i in range(len(known)))
     source = f"def _state():\n    return (S.grad_enabled, ({modes}), ({grads}), O._meta)\n"
     exec(builtins.compile(source, "<autograd.compile: key>", "exec"), namespace)  # noqa: S102 - names only
     return namespace["_state"]
+
+
+def _mode_source(name: str, module: Any) -> str:
+    """The source of ``_mode(module)`` for the module named ``name`` in ``_state_key``'s namespace."""
+    names = _modes(module)
+    if not names:
+        return f"{name}.training, "
+    return "(" + "".join(f"{name}.{attribute}, " for attribute in ("training", *names)) + "), "
 
 
 def _is_module(obj: Any) -> bool:
@@ -427,7 +451,8 @@ def _describe(signature: tuple[Any, ...]) -> str:
             shown.append(f"{list(part[0])} {part[1]}{' requires_grad' if part[2] else ''}")
         else:
             shown.append(repr(part))
-    train = "" if not modes else " train" if all(modes) else " eval" if not any(modes) else " mixed modes"
+    flags = [m[0] if type(m) is tuple else m for m in modes]  # training, without a module's _modes
+    train = "" if not flags else " train" if all(flags) else " eval" if not any(flags) else " mixed modes"
     return f"({', '.join(shown)}), grad {'on' if grad else 'off'}{train}"
 
 

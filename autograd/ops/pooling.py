@@ -47,6 +47,20 @@ class MaxPool(Op):
         return scatter(g.reshape(-1), flat.reshape(-1), (math.prod(shape),)).reshape(shape), None, None, None
 
 
+class MaxPoolIndices(Op):
+    """Where each window's maximum is (torch's ``indices``, int64, into the spatial plane), found again from
+    the values apart from ``MaxPool``, whose forward keeps only what its backward needs: an op, so a compiled
+    step finds them again at each replay. Integers: no gradient (it is applied to a detached input)."""
+
+    __slots__ = ()
+    _operands = 1
+    _promotes = False
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, kernel: tuple[int, ...], geom: Geometry, out: tuple[int, ...]) -> Any:
+        return _pool_index(x, kernel, geom, out)[0]
+
+
 def _pool_index(
     data: np.ndarray, kernel: tuple[int, ...], geom: Geometry, out: tuple[int, ...]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, Any]:
@@ -156,8 +170,8 @@ def _max_pool(
     x, had_batch = batched(name, input, d)
     kernel, geom, out = _pool_geometry(name, x, kernel_size, stride, padding, dilation, ceil_mode)
     values = MaxPool.apply(x, kernel, geom, out)
-    if return_indices:  # found again: forward keeps only what its backward needs
-        indices = _wrap(_pool_index(x._data, kernel, geom, out)[0])
+    if return_indices:
+        indices = MaxPoolIndices.apply(x.detach(), kernel, geom, out)
         return (values, indices) if had_batch else (values.squeeze(0), indices.squeeze(0))
     return values if had_batch else values.squeeze(0)
 

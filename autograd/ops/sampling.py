@@ -38,6 +38,26 @@ class Sample(Op):
         return tuple(zeros(g) if need else None for need in ctx._needs)
 
 
+class Bernoulli(Op):
+    """1 with probability ``x`` (or the number ``chance`` for every element, when given) else 0, in x's dtype,
+    drawn in forward from ``generator`` (None: the default one), as dropout draws its mask: a compiled replay
+    calls it again, so it draws what eager draws. d/dx = 0, as torch's."""
+
+    __slots__ = ()
+    _operands = 1
+    _promotes = False
+    _random = True  # forward draws: a compiled replay calls it again and never drops it as dead work
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, chance: float | None, generator: Any) -> Any:
+        draws = numpy_generator(generator).random(np.shape(x))
+        return (draws < (x if chance is None else chance)).astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
+        return zeros(g), None, None
+
+
 def floats(rng: np.random.Generator, kind: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     """``shape`` draws of ``kind`` ("random": U[0, 1), "standard_normal") in the floating ``dtype``, made
     in float32 or float64 directly (numpy draws float16 through float32)."""
@@ -98,15 +118,13 @@ def _probability(p: float, name: str) -> float:
 def bernoulli(input: Tensor, p: float | None = None, *, generator: Any = None) -> Tensor:  # noqa: A002
     """0/1 draws in ``input``'s shape and dtype: 1 with probability ``input`` (floats in [0, 1]), or with
     probability ``p`` for every element when it is given."""
-    rng = numpy_generator(generator)
-    data = input._data
     if p is None:
+        data = input._data
         need_floating(data.dtype, "bernoulli")
         if not ((data >= 0) & (data <= 1)).all():
             raise RuntimeError(f"bernoulli: every probability must be in [0, 1], got {input}")
-        return Sample.apply(input, lambda q: (rng.random(q.shape) < q).astype(q.dtype))
-    chance = _probability(p, "bernoulli")
-    return Sample.apply(input, lambda q: (rng.random(q.shape) < chance).astype(q.dtype))
+        return Bernoulli.apply(input, None, generator)
+    return Bernoulli.apply(input, _probability(p, "bernoulli"), generator)
 
 
 Draw = Callable[[np.random.Generator, tuple[int, ...]], np.ndarray]
@@ -137,9 +155,13 @@ def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Any = N
 
 @register(function=False)
 def bernoulli_(self: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:
-    """Fills with 1 (probability ``p``: a number, or a tensor broadcast to this shape) or 0, in place."""
-    chance = p._data if isinstance(p, Tensor) else _probability(p, "bernoulli_")
-    return _fill(self, lambda rng, shape: rng.random(shape) < chance, generator)
+    """Fills with 1 (probability ``p``: a number, or a tensor broadcast to this shape) or 0, in place; drawn
+    by ``Bernoulli`` (a compiled step draws again at each replay), whose result ``copy_`` writes."""
+    if isinstance(p, Tensor):
+        draws = Bernoulli.apply(p.detach().expand(self.shape), None, generator)
+    else:
+        draws = Bernoulli.apply(self.detach(), _probability(p, "bernoulli_"), generator)
+    return self.copy_(draws)
 
 
 @register(function=False)
